@@ -2,20 +2,22 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "knowscope/core/error.h"
+#include "models_json.h"
 
 namespace knowscope {
 
 const std::vector<KnownModel>& known_models() {
-  static const std::vector<KnownModel> models = {
-      {"gemma-3-270m", "gemma-3-270m-q4_k_m.gguf",
-       "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818",
-       "Gemma 3 270M base (pt), GGUF Q4_K_M (default)"},
-      {"smollm2-135m-instruct", "SmolLM2-135M-Instruct.Q4_1.gguf",
-       "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
-       "SmolLM2-135M-Instruct, GGUF Q4_1, Llama architecture, chat model"},
-  };
+  static const std::vector<KnownModel> models = [] {
+    std::vector<KnownModel> out;
+    // Keep the parsed document alive: a range-for over a member of a temporary dangles in C++20.
+    const auto doc = nlohmann::json::parse(kModelsJson);
+    for (const auto& m : doc.at("models"))
+      out.push_back({m.at("name"), m.at("file"), m.at("sha256"), m.value("about", "")});
+    return out;
+  }();
   return models;
 }
 
@@ -34,7 +36,7 @@ std::string resolve_model_path(const std::string& name_or_path) {
       std::string path = cache_dir() + "/models/" + m.file;
       if (!fs::exists(path))
         fail(name_or_path, "", "model not in the cache (expected " + path +
-                                   "); run scripts/fetch_models.sh " + m.name);
+                                   "); fetch it with: python3 scripts/fetch_models.py " + m.name);
       return path;
     }
     names += (names.empty() ? "" : ", ") + m.name;

@@ -16,10 +16,12 @@
 namespace knowscope {
 
 // GGUF metadata value types (ids as in the spec).
+// clang-format off
 enum class GgufType : uint32_t {
   UINT8 = 0, INT8 = 1, UINT16 = 2, INT16 = 3, UINT32 = 4, INT32 = 5, FLOAT32 = 6, BOOL = 7,
   STRING = 8, ARRAY = 9, UINT64 = 10, INT64 = 11, FLOAT64 = 12,
 };
+// clang-format on
 
 struct GgufValue;
 struct GgufArray {
@@ -85,11 +87,19 @@ void write_gguf(const std::string& path, const std::map<std::string, GgufValue>&
 // Convenience constructors for metadata values.
 GgufValue gguf_u32(uint32_t v);
 GgufValue gguf_i32(int32_t v);
+GgufValue gguf_u64(uint64_t v);
+GgufValue gguf_i64(int64_t v);
 GgufValue gguf_f32(float v);
+GgufValue gguf_f64(double v);
 GgufValue gguf_bool(bool v);
 GgufValue gguf_str(std::string v);
+// An array of `items`, each of which must have type `elem_type` (arrays may nest).
+GgufValue gguf_array(GgufType elem_type, std::vector<GgufValue> items);
 GgufValue gguf_str_array(const std::vector<std::string>& v);
 GgufValue gguf_f32_array(const std::vector<float>& v);
 GgufValue gguf_i32_array(const std::vector<int32_t>& v);
+
+// "uint32", "string", ... for messages.
+const char* gguf_type_name(GgufType t);
 
 }  // namespace knowscope

@@ -14,15 +14,20 @@ struct GgufFile;
 
 struct TokenSpan {
   int32_t id;
-  // Byte range [begin, end) of the input text that this token covers. Special tokens parsed from text
-  // cover their marker; BOS added by the tokenizer has begin == end == 0.
+  // Byte range [begin, end) of the input text that this token covers. Special tokens parsed from
+  // text cover their marker; BOS added by the tokenizer has begin == end == 0 (EOS: both
+  // text.size()). Spans of consecutive tokens do not overlap and are in order. A byte-fallback
+  // token (<0xXX>) covers its own byte; text that a normalizer inserted (a prefix space) covers
+  // nothing, so a token made only of it is empty.
   size_t begin, end;
 };
 
 struct EncodeOptions {
   bool add_bos = true;        // subject to the tokenizer's own add_bos rule when `bos_auto`
-  bool bos_auto = true;       // true: add BOS iff the model's tokenizer says so (and add_bos)
+  bool bos_auto = true;       // true: add BOS iff the model's tokenizer says so (and add_bos); like
+                              // llama.cpp's add_special, this also appends EOS when add_eos
   bool parse_special = true;  // recognise "<start_of_turn>", "<|im_start|>" ... in the text
+                              // (user-defined tokens such as Gemma's "\n\n" are always recognised)
 };
 
 class Tokenizer {
@@ -41,6 +46,7 @@ class Tokenizer {
 
   int32_t bos_id = -1, eos_id = -1, eot_id = -1, pad_id = -1, unk_id = -1;
   bool add_bos = false;
+  bool add_eos = false;
   std::string chat_template;  // jinja source when the file has one
 };
 

@@ -1,0 +1,141 @@
+// bench_labelling: speed of the labelling workload (generate_entity_records: every attribute
+// prompt of an entity, greedy + N samples, one generate() call per entity) on entities of the
+// dataset. Reports completions/s and generated tokens/s, by wall and by CPU time, and what a
+// labelling run of a given size would take at that speed.
+//
+//   bench_labelling -m gemma-3-270m -t 2 --per-type 2 [--samples 10] [--max-tokens 32]
+//                   [--format base] [--full-completions] [--estimate 6,20,50] [--json]
+#include <sys/resource.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "knowscope/core/error.h"
+#include "knowscope/core/parallel.h"
+#include "knowscope/model/model.h"
+#include "knowscope/model/registry.h"
+#include "knowscope/study/labelling.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         1e-6 * double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace knowscope;
+  using namespace knowscope::study;
+  CLI::App app{"Labelling workload speed: completions/s and tokens/s"};
+  std::string model_name = "gemma-3-270m", format = "base", estimate = "6,20,50", entities_file;
+  int threads = 2, per_type = 2, samples = 10, max_tokens = 32;
+  uint32_t selection_seed = 7;  // not the labelling seed: a different sample of entities
+  bool full = false, json = false;
+  app.add_option("-m,--model", model_name, "GGUF file, HF folder or known model name");
+  app.add_option("-t,--threads", threads, "threads")->check(CLI::PositiveNumber);
+  app.add_option("--per-type", per_type, "entities per type to time")->check(CLI::PositiveNumber);
+  app.add_option("--samples", samples, "sampled completions per prompt")
+      ->check(CLI::Range(1, 1000));
+  app.add_option("--max-tokens", max_tokens, "new tokens per completion")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--format", format, "base, fewshot, chat or free");
+  app.add_option("--selection-seed", selection_seed, "seed of the entity sample");
+  app.add_option("--entities", entities_file, "entity file instead of the dataset");
+  app.add_option("--estimate", estimate, "per-type counts to estimate a labelling run's time for");
+  app.add_flag("--full-completions", full, "no stop at the end of the answer line");
+  app.add_flag("--json", json, "print one JSON object");
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    set_num_threads(threads);
+    Model model = load_model(resolve_model_path(model_name));
+    LabellingConfig cfg;
+    cfg.format = parse_format(format);
+    cfg.samples = samples;
+    cfg.max_new_tokens = max_tokens;
+    cfg.early_stop = !full;
+    const auto pool =
+        entities_file.empty() ? load_dataset(find_entity_dir()) : load_entities(entities_file);
+    EntitySelection sel;
+    sel.per_type = per_type;
+    sel.seed = selection_seed;
+    const auto entities = select_entities(pool, sel);
+
+    // Warm-up: one entity, not timed (page faults of the mapped weights, buffer growth).
+    generate_entity_records(model, entities.front(), cfg);
+
+    int64_t prompts = 0, completions = 0, tokens = 0, prompt_tokens = 0;
+    const double cpu0 = cpu_seconds();
+    const auto t0 = Clock::now();
+    for (const auto& e : entities) {
+      auto g = generate_entity_records(model, e, cfg);
+      prompts += int64_t(g.records.size());
+      completions += g.completions;
+      tokens += g.generated_tokens;
+      prompt_tokens += g.prompt_tokens;
+    }
+    const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
+    const double cpu = cpu_seconds() - cpu0;
+    const double sec_per_prompt = wall / double(prompts);
+
+    // Prompts per entity of each type in the whole pool, for the estimates.
+    std::vector<std::pair<int, double>> estimates;
+    std::stringstream ss(estimate);
+    for (std::string item; std::getline(ss, item, ',');) {
+      if (item.empty()) continue;
+      EntitySelection es;
+      es.per_type = std::stoi(item);
+      size_t n_prompts = 0;
+      for (const auto& e : select_entities(pool, es))
+        n_prompts += build_prompts(e, cfg.format).size();
+      estimates.push_back({es.per_type, double(n_prompts) * sec_per_prompt});
+    }
+
+    if (json) {
+      std::printf(
+          "{\"model\": \"%s\", \"threads\": %d, \"format\": \"%s\", \"samples\": %d, "
+          "\"max_tokens\": %d, \"early_stop\": %s, \"entities\": %zu, \"prompts\": %lld, "
+          "\"completions\": %lld, \"generated_tokens\": %lld, \"prompt_tokens\": %lld, "
+          "\"wall_s\": %.3f, \"cpu_s\": %.3f, \"completions_per_s\": %.3f, \"tokens_per_s\": %.3f, "
+          "\"estimates_s\": {",
+          model_name.c_str(), threads, format.c_str(), samples, max_tokens,
+          early_stop_applies(cfg) ? "true" : "false", entities.size(), (long long)prompts,
+          (long long)completions, (long long)tokens, (long long)prompt_tokens, wall, cpu,
+          double(completions) / wall, double(tokens) / wall);
+      for (size_t i = 0; i < estimates.size(); ++i)
+        std::printf("%s\"%d\": %.1f", i ? ", " : "", estimates[i].first, estimates[i].second);
+      std::printf("}}\n");
+      return 0;
+    }
+    std::printf("model %s, %d threads, format %s, greedy + %d samples, max %d tokens%s\n",
+                model_name.c_str(), threads, format.c_str(), samples, max_tokens,
+                early_stop_applies(cfg) ? ", stop at the end of the answer line" : "");
+    std::printf(
+        "%zu entities, %lld prompts (%lld prompt tokens), %lld completions, %lld generated "
+        "tokens (%.1f per completion)\n",
+        entities.size(), (long long)prompts, (long long)prompt_tokens, (long long)completions,
+        (long long)tokens, double(tokens) / double(completions));
+    std::printf("wall %.2f s (CPU %.2f s, %.0f%% of %d threads)\n", wall, cpu,
+                100.0 * cpu / wall / threads, threads);
+    std::printf("  %.2f completions/s, %.1f generated tokens/s, %.2f s per prompt (wall)\n",
+                double(completions) / wall, double(tokens) / wall, sec_per_prompt);
+    std::printf("  %.2f completions per CPU second, %.1f tokens per CPU second\n",
+                double(completions) / cpu, double(tokens) / cpu);
+    for (const auto& [n, s] : estimates)
+      std::printf("estimate: --per-type %d -> %.1f min at this speed\n", n, s / 60.0);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,42 @@
+// One labelling run in a folder: generate what the log lacks, then label and split the selected
+// entities and save the labels file. The folder holds
+//   config.json        the model and the labelling config it was made with (checked on reuse)
+//   generations.jsonl  one generation record per attribute prompt, appended as entities finish
+//   labels.json        the labels file (study/labels_file.h), rewritten atomically by each run
+#pragma once
+
+#include <span>
+#include <string>
+
+#include "knowscope/study/entities.h"
+#include "knowscope/study/labelling.h"
+#include "knowscope/study/labels.h"
+#include "knowscope/study/labels_file.h"
+
+namespace knowscope::study {
+
+struct LabellingRun {
+  std::string dir;         // the folder; created when missing
+  std::string model_name;  // as the user gave it
+  std::string model_id;    // model_cache_id
+  LabellingConfig config;
+  EntitySelection selection;     // recorded in the labels file
+  std::string selection_source;  // the dataset folder or entity file, recorded too
+  LabelOptions rule;
+  uint32_t split_seed = 42;
+  bool generate = true;  // false: label from the records already in the log
+  bool progress = true;
+};
+
+struct LabellingResult {
+  LabellingRunStats stats;
+  LabelsFile labels;
+  std::string log_path, labels_path;
+};
+
+// `entities`: the selected entities (select_entities). Throws Error when the folder's config.json
+// names another model or config, or (generate = false) when a prompt has no record.
+LabellingResult run_labelling(const Model& model, std::span<const Entity> entities,
+                              const LabellingRun& run);
+
+}  // namespace knowscope::study

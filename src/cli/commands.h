@@ -1,0 +1,17 @@
+// Subcommands of the knowscope command line. Each registers its options on the app and returns the
+// function that runs it.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace knowscope::cli {
+
+using Runner = std::function<int()>;
+
+Runner add_info(CLI::App& app);
+Runner add_tokenize(CLI::App& app);
+Runner add_generate(CLI::App& app);
+Runner add_entities(CLI::App& app);
+
+}  // namespace knowscope::cli

@@ -1,0 +1,69 @@
+// A labelling run in its folder: config check, generation, labels.
+#include "knowscope/study/labelling_run.h"
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "knowscope/core/error.h"
+#include "knowscope/io/atomic_file.h"
+#include "knowscope/model/model.h"
+
+namespace knowscope::study {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string folder_config_json(const LabellingRun& run) {
+  nlohmann::ordered_json j;
+  j["model_id"] = run.model_id;
+  j["config"] = nlohmann::ordered_json::parse(labelling_config_json(run.config));
+  return j.dump(1) + "\n";
+}
+
+// The folder's config.json must describe this model and config; a new folder gets one.
+void claim_folder(const LabellingRun& run) {
+  std::error_code ec;
+  fs::create_directories(run.dir, ec);
+  if (ec) fail(run.dir, "", "cannot create the folder: " + ec.message());
+  const std::string path = (fs::path(run.dir) / kConfigFile).string();
+  const std::string want = folder_config_json(run);
+  if (!fs::exists(path)) {
+    write_file_atomic(path, want);
+    return;
+  }
+  nlohmann::json have;
+  try {
+    have = nlohmann::json::parse(read_file(path));
+  } catch (const nlohmann::json::exception& e) {
+    fail(path, "", std::string("not valid JSON: ") + e.what());
+  }
+  if (have != nlohmann::json::parse(want))
+    fail(path, "",
+         "this folder holds generations of another model or config (" + have.dump() + "), not " +
+             nlohmann::json::parse(want).dump() + "; use another --out");
+}
+
+}  // namespace
+
+LabellingResult run_labelling(const Model& model, std::span<const Entity> entities,
+                              const LabellingRun& run) {
+  validate_labelling_config(run.config);
+  claim_folder(run);
+  LabellingResult res;
+  res.log_path = (fs::path(run.dir) / kGenerationsFile).string();
+  res.labels_path = (fs::path(run.dir) / kLabelsFile).string();
+  if (run.generate)
+    res.stats = run_labelling_generation(model, entities, run.config, res.log_path, run.progress);
+  const GenerationLog log = read_generation_log(res.log_path);
+  const auto records = collect_records(log, entities, model, run.config, res.log_path);
+  res.labels = build_labels(records, run.rule, run.split_seed);
+  res.labels.model = {run.model_name, run.model_id, model.path, model.config.arch};
+  res.labels.config = run.config;
+  res.labels.selection = run.selection;
+  res.labels.selection_source = run.selection_source;
+  res.labels.records_file = std::string(kGenerationsFile);
+  write_labels_file(res.labels_path, res.labels);
+  return res;
+}
+
+}  // namespace knowscope::study
