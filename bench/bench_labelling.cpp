@@ -5,6 +5,8 @@
 //
 //   bench_labelling -m gemma-3-270m -t 2 --per-type 2 [--samples 10] [--max-tokens 32]
 //                   [--format base] [--full-completions] [--estimate 6,20,50] [--json]
+//   bench_labelling --compare-cut ...   full completions, labelled as they are and cut at the
+//                                       answer line's end: how often the early stop changes labels
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
@@ -40,7 +42,7 @@ int main(int argc, char** argv) {
   std::string model_name = "gemma-3-270m", format = "base", estimate = "6,20,50", entities_file;
   int threads = 2, per_type = 2, samples = 10, max_tokens = 32;
   uint32_t selection_seed = 7;  // not the labelling seed: a different sample of entities
-  bool full = false, json = false;
+  bool full = false, json = false, compare_cut = false;
   app.add_option("-m,--model", model_name, "GGUF file, HF folder or known model name");
   app.add_option("-t,--threads", threads, "threads")->check(CLI::PositiveNumber);
   app.add_option("--per-type", per_type, "entities per type to time")->check(CLI::PositiveNumber);
@@ -54,6 +56,8 @@ int main(int argc, char** argv) {
   app.add_option("--estimate", estimate, "per-type counts to estimate a labelling run's time for");
   app.add_flag("--full-completions", full, "no stop at the end of the answer line");
   app.add_flag("--json", json, "print one JSON object");
+  app.add_flag("--compare-cut", compare_cut,
+               "generate full completions and count the labels that the answer-line cut changes");
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -63,7 +67,7 @@ int main(int argc, char** argv) {
     cfg.format = parse_format(format);
     cfg.samples = samples;
     cfg.max_new_tokens = max_tokens;
-    cfg.early_stop = !full;
+    cfg.early_stop = !full && !compare_cut;
     const auto pool =
         entities_file.empty() ? load_dataset(find_entity_dir()) : load_entities(entities_file);
     EntitySelection sel;
@@ -75,6 +79,7 @@ int main(int argc, char** argv) {
     generate_entity_records(model, entities.front(), cfg);
 
     int64_t prompts = 0, completions = 0, tokens = 0, prompt_tokens = 0;
+    std::vector<GenerationRecord> as_is, cut;  // --compare-cut
     const double cpu0 = cpu_seconds();
     const auto t0 = Clock::now();
     for (const auto& e : entities) {
@@ -83,6 +88,19 @@ int main(int argc, char** argv) {
       completions += g.completions;
       tokens += g.generated_tokens;
       prompt_tokens += g.prompt_tokens;
+      if (compare_cut)
+        for (auto& r : g.records) {
+          GenerationRecord c = r;
+          auto shorten = [&](std::string& t) {
+            size_t end = answer_line_end(t, cfg.format);
+            if (end != std::string::npos) t.resize(end);
+          };
+          shorten(c.greedy_completion);
+          for (auto& t : c.sampled_completions) shorten(t);
+          label_record(c);
+          as_is.push_back(std::move(r));
+          cut.push_back(std::move(c));
+        }
     }
     const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
     const double cpu = cpu_seconds() - cpu0;
@@ -101,6 +119,37 @@ int main(int argc, char** argv) {
       estimates.push_back({es.per_type, double(n_prompts) * sec_per_prompt});
     }
 
+    if (compare_cut) {
+      int64_t changed = 0, lost_correct = 0, samples_total = 0, greedy_changed = 0,
+              attr_changed = 0;
+      for (size_t i = 0; i < as_is.size(); ++i) {
+        greedy_changed += as_is[i].label != cut[i].label;
+        attr_changed += attribute_known(as_is[i]) != attribute_known(cut[i]);
+        for (size_t k = 0; k < as_is[i].sampled_labels.size(); ++k) {
+          ++samples_total;
+          changed += as_is[i].sampled_labels[k] != cut[i].sampled_labels[k];
+          if (as_is[i].sampled_labels[k] != cut[i].sampled_labels[k] && !json)
+            std::printf("  %s (gold %s): %s -> %s: \"%s\"\n", record_key(as_is[i]).c_str(),
+                        as_is[i].correct_answer.c_str(),
+                        std::string(label_name(as_is[i].sampled_labels[k])).c_str(),
+                        std::string(label_name(cut[i].sampled_labels[k])).c_str(),
+                        as_is[i].sampled_completions[k].c_str());
+          lost_correct += as_is[i].sampled_labels[k] == CompletionLabel::correct &&
+                          cut[i].sampled_labels[k] != CompletionLabel::correct;
+        }
+      }
+      const auto la = label_entities(as_is), lc = label_entities(cut);
+      int64_t entity_changed = 0;
+      for (size_t i = 0; i < la.size(); ++i) entity_changed += la[i].knowledge != lc[i].knowledge;
+      std::printf(
+          "cut at the answer line's end, against full %d-token completions:\n"
+          "  sampled labels changed %lld of %lld (correct -> not correct: %lld)\n"
+          "  greedy labels changed %lld of %zu prompts; attributes known/not flipped %lld; "
+          "entity labels changed %lld of %zu\n",
+          cfg.max_new_tokens, (long long)changed, (long long)samples_total, (long long)lost_correct,
+          (long long)greedy_changed, as_is.size(), (long long)attr_changed,
+          (long long)entity_changed, la.size());
+    }
     if (json) {
       std::printf(
           "{\"model\": \"%s\", \"threads\": %d, \"format\": \"%s\", \"samples\": %d, "

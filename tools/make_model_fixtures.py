@@ -536,7 +536,9 @@ def init_weights(model, spec: dict, seed: int) -> None:
                 p.copy_(torch.randn(shape, generator=gen) * init["lm_head"])
             else:
                 std = init["linear"]
-                if "qk" in init and (name.endswith("q_proj.weight") or name.endswith("k_proj.weight")):
+                if "qk" in init and (
+                    name.endswith("q_proj.weight") or name.endswith("k_proj.weight")
+                ):
                     std = init["qk"]
                 p.copy_(torch.randn(shape, generator=gen) * std)
 
@@ -607,7 +609,9 @@ def hf_hidden(model, ids: list[int]) -> dict[str, np.ndarray]:
     return result
 
 
-def greedy_generate(model, prompt: list[int], n_new: int) -> tuple[list[int], list[float], list[int]]:
+def greedy_generate(
+    model, prompt: list[int], n_new: int
+) -> tuple[list[int], list[float], list[int]]:
     """HF generate (KV cache) and a no-cache argmax loop; both must agree."""
     import torch
     from transformers import GenerationConfig
@@ -742,7 +746,9 @@ def hf_with_gguf_weights(spec: dict, model, gguf_path: Path):
         if hf is None:
             continue
         ref = sd[hf]
-        w = np.asarray(dequantize(t.data, t.tensor_type), dtype=np.float32).reshape(tuple(ref.shape))
+        w = np.asarray(dequantize(t.data, t.tensor_type), dtype=np.float32).reshape(
+            tuple(ref.shape)
+        )
         if permuted and t.name.endswith("attn_q.weight"):
             w = unpermute_rows(w, cfg["num_attention_heads"])
         if permuted and t.name.endswith("attn_k.weight"):
@@ -862,7 +868,8 @@ def write_hf_model(name: str, spec: dict, work: Path):
     model = hf_class(spec["hf_class"])(build_config(spec)).eval()
     init_weights(model, spec, spec["seed"])
     model.save_pretrained(str(hf_dir))
-    (hf_dir / "generation_config.json").unlink(missing_ok=True)  # not needed; avoids stale EOS rules
+    # generation_config.json is not needed, and its EOS rules would only confuse.
+    (hf_dir / "generation_config.json").unlink(missing_ok=True)
     cfg_path = hf_dir / "config.json"
     cfg_json = json.loads(cfg_path.read_text())
     cfg_json.pop("transformers_version", None)  # keeps reruns with another version quiet
@@ -1234,7 +1241,10 @@ def hf_config_from_gguf(path: Path):
                     "rope_type": "default",
                     "rope_theta": f32(key("rope.freq_base_swa", 10000.0)),
                 },
-                "full_attention": {"rope_type": "default", "rope_theta": f32(key("rope.freq_base"))},
+                "full_attention": {
+                    "rope_type": "default",
+                    "rope_theta": f32(key("rope.freq_base")),
+                },
             },
         )
         hf = ("Gemma3ForCausalLM", transformers.Gemma3TextConfig)
@@ -1242,7 +1252,10 @@ def hf_config_from_gguf(path: Path):
         assert int(key("rope.dimension_count", head_dim)) == head_dim
         cfg = dict(
             common,
-            rope_parameters={"rope_type": "default", "rope_theta": f32(key("rope.freq_base", 10000.0))},
+            rope_parameters={
+                "rope_type": "default",
+                "rope_theta": f32(key("rope.freq_base", 10000.0)),
+            },
         )
         hf = ("LlamaForCausalLM", transformers.LlamaConfig)
     else:
@@ -1301,9 +1314,7 @@ def validate_with_f32_requant(path, name, prompts, entries, hf_logits_by_prompt)
     params.ftype = llama_cpp.LLAMA_FTYPE_ALL_F32
     params.allow_requantize = True
     params.nthread = N_THREADS
-    rc = llama_cpp.llama_model_quantize(
-        str(path).encode(), str(out).encode(), ctypes.byref(params)
-    )
+    rc = llama_cpp.llama_model_quantize(str(path).encode(), str(out).encode(), ctypes.byref(params))
     assert rc == 0, f"llama_model_quantize failed: {rc}"
     try:
         llm = open_llama(out, n_ctx=192, kv_f32=True)
@@ -1341,7 +1352,9 @@ def llama_cpp_real_references(path: Path, spec: dict, prompts, tensors) -> tuple
     n_vocab = llm.n_vocab()
     entries = []
     cont_set = (
-        {p for p, _ in prompts} if spec["continue_prompts"] == "all" else set(spec["continue_prompts"])
+        {p for p, _ in prompts}
+        if spec["continue_prompts"] == "all"
+        else set(spec["continue_prompts"])
     )
     for i, (pname, text) in enumerate(prompts):
         ids = llm.tokenize(text.encode("utf-8"), add_bos=True, special=True)
@@ -1522,7 +1535,9 @@ def print_sizes() -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--only", default="", help="comma-separated: tiny model names, tiny, real, real-<name>")
+    ap.add_argument(
+        "--only", default="", help="comma-separated: tiny model names, tiny, real, real-<name>"
+    )
     args = ap.parse_args()
     wanted = [w.strip() for w in args.only.split(",") if w.strip()]
     tiny, real = [], []

@@ -13,5 +13,6 @@ Runner add_info(CLI::App& app);
 Runner add_tokenize(CLI::App& app);
 Runner add_generate(CLI::App& app);
 Runner add_entities(CLI::App& app);
+Runner add_capture(CLI::App& app);
 
 }  // namespace knowscope::cli

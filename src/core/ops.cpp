@@ -24,7 +24,6 @@ inline float hsum16(__m512 v) {
 }
 #endif
 
-
 // e^x by range reduction x = n ln2 + r (|r| <= ln2/2) and a degree-6 polynomial for e^r (Cephes
 // expf coefficients), then scaling by 2^n through the exponent bits. Branch-free so loops
 // vectorize.

@@ -32,7 +32,14 @@ class Pool {
     stop();
     n_ = std::max(1, n);
     quit_ = false;
-    for (int i = 1; i < n_; ++i) workers_.emplace_back([this, i] { loop(i); });
+    // New workers must only wake for jobs posted after they exist.
+    uint64_t start_generation;
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      start_generation = generation_;
+    }
+    for (int i = 1; i < n_; ++i)
+      workers_.emplace_back([this, i, start_generation] { loop(i, start_generation); });
   }
 
   void run(const std::function<void(int)>& job) {
@@ -60,8 +67,7 @@ class Pool {
   }
 
  private:
-  void loop(int index) {
-    uint64_t seen = 0;
+  void loop(int index, uint64_t seen) {
     for (;;) {
       const std::function<void(int)>* job;
       {
@@ -120,10 +126,16 @@ void parallel_for(int64_t n, const std::function<void(int64_t, int64_t, int)>& f
   int threads = num_threads();
   int64_t chunks = std::min<int64_t>(threads, (n + min_chunk - 1) / std::max<int64_t>(1, min_chunk));
   if (chunks <= 1) return fn(0, n, 0);
-  pool().run([&](int t) {
-    if (t >= chunks) return;
-    int64_t begin = n * t / chunks, end = n * (t + 1) / chunks;
-    if (begin < end) fn(begin, end, t);
+  // One pointer in the capture keeps std::function inside its small buffer: no allocation per call.
+  struct Job {
+    int64_t n, chunks;
+    const std::function<void(int64_t, int64_t, int)>* fn;
+  } job{n, chunks, &fn};
+  const Job* j = &job;
+  pool().run([j](int t) {
+    if (t >= j->chunks) return;
+    int64_t begin = j->n * t / j->chunks, end = j->n * (t + 1) / j->chunks;
+    if (begin < end) (*j->fn)(begin, end, t);
   });
 }
 

@@ -10,7 +10,7 @@
 
 #include "knowscope/core/matmul.h"
 #include "knowscope/core/ops.h"
-#include "knowscope/core/parallel.h"
+#include "model/parallel_ref.h"
 
 namespace knowscope::detail {
 namespace {
@@ -134,7 +134,7 @@ void attention_layer(const ModelConfig& c, int layer, std::span<const SequenceIn
     }
   };
   auto run_all = [&](unsigned phases) {
-    parallel_for(int64_t(items.size()), [&](int64_t b, int64_t e, int) {
+    parallel_ranges(int64_t(items.size()), [&](int64_t b, int64_t e, int) {
       for (int64_t i = b; i < e; ++i) run(items[size_t(i)], phases);
     });
   };

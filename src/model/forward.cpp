@@ -8,9 +8,9 @@
 #include "knowscope/core/error.h"
 #include "knowscope/core/matmul.h"
 #include "knowscope/core/ops.h"
-#include "knowscope/core/parallel.h"
 #include "knowscope/core/quant.h"
 #include "model/attention.h"
+#include "model/parallel_ref.h"
 
 namespace knowscope {
 namespace {
@@ -26,7 +26,7 @@ float* ensure(Tensor& t, int64_t rows, int64_t cols) {
 template <typename F>
 void for_rows(int64_t rows, int64_t cost_per_row, F&& fn) {
   int64_t min_chunk = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, cost_per_row));
-  parallel_for(
+  detail::parallel_ranges(
       rows,
       [&](int64_t b, int64_t e, int) {
         for (int64_t r = b; r < e; ++r) fn(r);
@@ -63,21 +63,20 @@ void validate_batch(const Model& m, std::span<const SequenceInput> batch,
   const bool stops_early = opt.stop_after_layer >= 0 && opt.stop_after_layer < c.n_layers - 1;
   for (size_t s = 0; s < batch.size(); ++s) {
     const SequenceInput& in = batch[s];
-    const std::string field = "sequence " + std::to_string(s);
-    if (in.tokens.empty()) fail(m.path, field, "no tokens");
+    // The message is built only on failure: no allocation per call on the hot path.
+    auto bad = [&](const std::string& why) { fail(m.path, "sequence " + std::to_string(s), why); };
+    if (in.tokens.empty()) bad("no tokens");
     for (int32_t t : in.tokens)
       if (t < 0 || t >= c.vocab_size)
-        fail(m.path, field,
-             "token id " + std::to_string(t) + " outside the vocabulary [0, " +
-                 std::to_string(c.vocab_size) + ")");
+        bad("token id " + std::to_string(t) + " outside the vocabulary [0, " +
+            std::to_string(c.vocab_size) + ")");
     if (in.cache) {
-      for (size_t o = 0; o < s; ++o)  // small batches: no set, no allocation per call
-        if (batch[o].cache == in.cache)
-          fail(m.path, field, "KV cache shared with another sequence");
+      for (size_t o = 0; o < s; ++o)  // small batches: no set
+        if (batch[o].cache == in.cache) bad("KV cache shared with another sequence");
       if (in.cache->n_layers != c.n_layers || in.cache->n_kv_heads != c.n_kv_heads ||
           in.cache->head_dim != c.head_dim)
-        fail(m.path, field, "KV cache was made for a different model shape");
-      if (stops_early) fail(m.path, field, "stop_after_layer cannot be used with a KV cache");
+        bad("KV cache was made for a different model shape");
+      if (stops_early) bad("stop_after_layer cannot be used with a KV cache");
     }
   }
 }

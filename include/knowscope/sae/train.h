@@ -62,7 +62,8 @@ struct SaeTrainConfig {
   // ReLU + L1 (penalty coefficient * sum_j acts_j * ||W_dec[j]||).
   float l1_coefficient = 5.0f;
 
-  // TopK / BatchTopK AuxK: the top aux_k dead latents reconstruct the residual (0: d_in / 2).
+  // AuxK (TopK, BatchTopK, and JumpReLU with jumprelu_aux_k): the top aux_k dead latents
+  // reconstruct the residual x - x_hat (0: d_in / 2).
   float aux_k_coefficient = 1.0f / 32.0f;
   int64_t aux_k = 0;
   float batch_topk_threshold_lr = 0.01f;  // EMA rate of the BatchTopK inference threshold
@@ -79,7 +80,8 @@ struct SaeTrainConfig {
   // saved weights so that the SAE takes unscaled activations.
   bool normalize_inputs = true;
 
-  // Checkpoints (0: none) and progress.
+  // Checkpoints every checkpoint_every steps (0: none); with a checkpoint_dir the last step is
+  // always saved. Progress on stderr (knowscope::Progress) unless show_progress is false.
   int64_t checkpoint_every = 0;
   std::string checkpoint_dir;
   int64_t log_every = 100;
