@@ -27,5 +27,11 @@ python3 scripts/fetch_models.py "${@:-gemma-3-270m}"
 
 build=${BUILD_DIR:-build}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
-cmake --build "$build"
+echo "setup: building in $build (log: $build/build.log)"
+if ! cmake --build "$build" > "$build/build.log" 2>&1; then
+  cat "$build/build.log"
+  echo "setup: build failed" >&2
+  exit 1
+fi
+grep -E "warning:" "$build/build.log" || true
 echo "setup: done ($build/knowscope)"

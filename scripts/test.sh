@@ -1,8 +1,25 @@
 #!/usr/bin/env bash
 # Set up (idempotent) and run every test: unit tests, fixture comparisons against the reference
-# implementations, and integration tests on the real models.
+# implementations, integration tests on the real models, and the parsers once more under
+# AddressSanitizer and UndefinedBehaviorSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh all
 export KNOWSCOPE_REQUIRE_MODELS=1  # the real models are present now: their tests must not skip
+
+if [[ ${KNOWSCOPE_SKIP_SANITIZERS:-0} != 1 ]]; then
+  asan=${BUILD_DIR:-build}-asan
+  cmake -S . -B "$asan" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKNOWSCOPE_SANITIZE=ON \
+    -DKNOWSCOPE_BENCH=OFF -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
+  echo "test: building the sanitizer tests in $asan"
+  if ! cmake --build "$asan" --target test_core test_io test_study > "$asan/build.log" 2>&1; then
+    cat "$asan/build.log"
+    exit 1
+  fi
+  for t in test_core test_io test_study; do
+    echo "== $t under AddressSanitizer + UndefinedBehaviorSanitizer"
+    ASAN_OPTIONS=detect_leaks=1 "$asan/$t" --gtest_brief=1
+  done
+fi
+
 ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j 2

@@ -3,11 +3,11 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include <unistd.h>
-
-#include "knowscope/model/registry.h"
 
 namespace knowscope::test {
 
@@ -24,10 +24,19 @@ std::string temp_dir() {
   return dir;
 }
 
+// Reads data/models.json itself (not the model layer's registry) so that each layer's tests link
+// only that layer.
 std::optional<std::string> cached_model(const std::string& name) {
-  for (const auto& m : known_models()) {
-    if (m.name != name) continue;
-    std::string path = cache_dir() + "/models/" + m.file;
+  std::ifstream in(std::string(KNOWSCOPE_SOURCE_DIR) + "/data/models.json");
+  const auto doc = nlohmann::json::parse(in);
+  const char* home = std::getenv("KNOWSCOPE_HOME");
+  const char* user_home = std::getenv("HOME");
+  std::string cache = home && *home ? home
+                                    : std::string(user_home && *user_home ? user_home : ".") +
+                                          "/.cache/knowscope";
+  for (const auto& m : doc.at("models")) {
+    if (m.at("name") != name) continue;
+    std::string path = cache + "/models/" + m.at("file").get<std::string>();
     if (std::filesystem::exists(path)) return path;
   }
   return std::nullopt;

@@ -31,10 +31,10 @@ struct Profile {
   const char* about;
 };
 constexpr Profile kProfiles[] = {
-    {"quick", 8, 5, true, "8 entities per type, greedy + 5 samples (~2 minutes)"},
-    {"default", 30, 10, true, "30 entities per type, greedy + 10 samples (~12 minutes)"},
+    {"quick", 5, 5, true, "5 entities per type, greedy + 5 samples (~2 minutes)"},
+    {"default", 20, 10, true, "20 entities per type, greedy + 10 samples (~13 minutes)"},
     {"paper", 0, 10, false,
-     "every entity, greedy + 10 samples of 32 tokens, no early stop (hours on 2 cores)"},
+     "every entity, greedy + 10 samples of 32 tokens, no early stop (~5 hours)"},
 };
 
 const Profile& find_profile(const std::string& name) {

@@ -222,7 +222,20 @@ DiskCaptureSummary capture_to_disk(const Model& model, std::span<const CapturePr
   return sum;
 }
 
+namespace {
+CaptureResult read_capture_json(const std::string& folder);
+}
+
 CaptureResult read_capture(const std::string& folder) {
+  try {
+    return read_capture_json(folder);
+  } catch (const nlohmann::json::exception& e) {
+    fail(folder, "capture.json / index.json", std::string("malformed: ") + e.what());
+  }
+}
+
+namespace {
+CaptureResult read_capture_json(const std::string& folder) {
   const std::string manifest_path = (fs::path(folder) / "capture.json").string();
   json m = read_json(manifest_path);
   if (m.value("format", "") != "knowscope.capture" || m.value("version", 0) != 1)
@@ -307,5 +320,6 @@ CaptureResult read_capture(const std::string& folder) {
   }
   return res;
 }
+}  // namespace
 
 }  // namespace knowscope

@@ -134,6 +134,7 @@ std::vector<Completion> generate(const Model& m, const std::vector<std::vector<i
   std::vector<float> prompt_logits;
   std::vector<SequenceInput> inputs;
   std::vector<int32_t> step_tokens;
+  std::vector<GenerateSeq> seq_ids;  // who each sequence of a forward call is (for hooks)
 
   for (size_t g0 = 0; g0 < prompts.size(); g0 += size_t(group)) {
     const size_t g1 = std::min(prompts.size(), g0 + size_t(group));
@@ -149,6 +150,7 @@ std::vector<Completion> generate(const Model& m, const std::vector<std::vector<i
       int64_t offset = 0;  // tokens of prompt g0 + p already prefilled
       while (p < n_prompts) {
         inputs.clear();
+        seq_ids.clear();
         std::vector<size_t> finishing;  // prompts whose last token is in this call, and their row
         std::vector<size_t> finishing_row;
         int64_t budget = opt.max_prefill_tokens;
@@ -157,6 +159,7 @@ std::vector<Completion> generate(const Model& m, const std::vector<std::vector<i
           int64_t take = std::min<int64_t>(budget, int64_t(toks.size()) - offset);
           inputs.push_back({std::span<const int32_t>(toks.data() + offset, size_t(take)),
                             &pool[p * size_t(n_samples)]});
+          seq_ids.push_back({int(g0 + p), 0, int64_t(toks.size())});
           budget -= take;
           offset += take;
           if (offset == int64_t(toks.size())) {
@@ -168,6 +171,8 @@ std::vector<Completion> generate(const Model& m, const std::vector<std::vector<i
         }
         ForwardOptions fo;
         fo.logits = LogitsMode::Last;
+        fo.hooks = opt.hooks;
+        if (opt.on_batch) opt.on_batch(seq_ids);
         forward(m, inputs, fo, st);
         for (size_t i = 0; i < finishing.size(); ++i)
           std::memcpy(prompt_logits.data() + finishing[i] * size_t(vocab),
@@ -202,13 +207,18 @@ std::vector<Completion> generate(const Model& m, const std::vector<std::vector<i
       if (active.empty()) break;
       step_tokens.resize(active.size());
       inputs.clear();
+      seq_ids.clear();
       for (size_t a = 0; a < active.size(); ++a) {
         Live& lv = live[active[a]];
         step_tokens[a] = lv.out->tokens.back();
         inputs.push_back({std::span<const int32_t>(&step_tokens[a], 1), lv.cache});
+        seq_ids.push_back(
+            {lv.out->prompt, lv.out->sample, int64_t(prompts[size_t(lv.out->prompt)].size())});
       }
       ForwardOptions fo;
       fo.logits = LogitsMode::Last;
+      fo.hooks = opt.hooks;
+      if (opt.on_batch) opt.on_batch(seq_ids);
       forward(m, inputs, fo, st);
       for (size_t a = 0; a < active.size(); ++a) {
         Live& lv = live[active[a]];

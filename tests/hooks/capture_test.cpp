@@ -228,6 +228,8 @@ TEST(Capture, TextPromptsWithSubstringPositions) {
                Error);
 }
 
+std::string bf_probe_path(const std::string& dir) { return dir + "/capture.json"; }
+
 // Disk shards: same rows as in memory, SAE index layout, resumable, atomic per shard.
 TEST(CaptureDisk, ShardsRoundTripAndResume) {
   Model m = test::tiny_hf_model("gemma3");
@@ -283,6 +285,13 @@ TEST(CaptureDisk, ShardsRoundTripAndResume) {
   prompts[4].positions = {1};
   std::string msg = test::error_text([&] { capture_to_disk(m, prompts, opt, disk); });
   EXPECT_NE(msg.find("different capture"), std::string::npos) << msg;
+
+  // Damaged folders give errors, not crashes.
+  write_file_atomic(bf_probe_path(dir),
+                    "{\"format\": \"knowscope.capture\", \"version\": 1, "
+                    "\"hooks\": [{\"name\": 3}]}");
+  EXPECT_THROW(read_capture(dir), Error);
+  EXPECT_THROW(read_capture(dir + "/missing"), Error);
 
   // bf16 shards: within bf16 rounding.
   prompts[4].positions = {0, 6};

@@ -94,7 +94,8 @@ class HookSet {
   // hooked: the forward pass may stop after this block.
   int last_layer() const { return last_layer_; }
 
-  // The batch rows of `ev` (a per-row hook) that `t` selects, appended to `out` in row order.
+  // The batch rows of `ev` (a per-row hook) that `t` selects, appended to `out` sequence by
+  // sequence (within one, in the order of the Where's positions).
   // For a per-sequence hook (pattern, attn_scores) only rows of sequence ev.seq, with `row` the
   // query index within the sequence. Throws when an explicit position falls outside a prompt.
   static void select_rows(const Targets& t, const HookEvent& ev, std::span<const SeqInfo> seqs,

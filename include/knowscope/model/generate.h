@@ -4,9 +4,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "knowscope/model/forward.h"
 #include "knowscope/model/model.h"
 #include "knowscope/model/sampling.h"
 
@@ -18,6 +20,13 @@ struct TokenEvent {
   int index;   // 0 for the first generated token
   int32_t token;
   float logprob;  // log p(token) under the model (temperature 1, no filters)
+};
+
+// Identity of one sequence in a forward call that generate() makes (for hooks).
+struct GenerateSeq {
+  int prompt = 0;             // index into the prompts
+  int sample = 0;             // index into GenerateOptions::samples (0 while prefilling)
+  int64_t prompt_tokens = 0;  // the prompt's length: positions >= it hold generated tokens
 };
 
 enum class StopReason { MaxTokens, StopToken, StopString, Callback, ContextFull };
@@ -43,6 +52,11 @@ struct GenerateOptions {
   // Streaming: called for every generated token, in order per completion; return false to stop
   // that completion (StopReason::Callback).
   std::function<bool(const TokenEvent&)> on_token;
+  // Hooks run in every forward call, prefill and decode (steering, ablation, capture); null: none.
+  const ForwardHooks* hooks = nullptr;
+  // Called before each forward call with its sequences in batch order, so that hooks can tell
+  // prompts, samples and generated positions apart (hooks/generate_hooks.h connects a HookSet).
+  std::function<void(std::span<const GenerateSeq>)> on_batch;
 };
 
 struct Completion {
