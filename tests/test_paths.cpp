@@ -1,13 +1,13 @@
 #include "test_paths.h"
 
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
-
-#include <unistd.h>
 
 namespace knowscope::test {
 
@@ -31,9 +31,9 @@ std::optional<std::string> cached_model(const std::string& name) {
   const auto doc = nlohmann::json::parse(in);
   const char* home = std::getenv("KNOWSCOPE_HOME");
   const char* user_home = std::getenv("HOME");
-  std::string cache = home && *home ? home
-                                    : std::string(user_home && *user_home ? user_home : ".") +
-                                          "/.cache/knowscope";
+  std::string cache =
+      home && *home ? home
+                    : std::string(user_home && *user_home ? user_home : ".") + "/.cache/knowscope";
   for (const auto& m : doc.at("models")) {
     if (m.at("name") != name) continue;
     std::string path = cache + "/models/" + m.at("file").get<std::string>();

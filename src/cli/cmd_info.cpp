@@ -27,18 +27,20 @@ nlohmann::json value_json(const GgufValue& v, bool full) {
       const auto& s = v.as_string();
       return full || s.size() <= 120 ? s : s.substr(0, 117) + "...";
     }
-    case GgufType::BOOL: return v.as_bool();
+    case GgufType::BOOL:
+      return v.as_bool();
     case GgufType::FLOAT32:
-    case GgufType::FLOAT64: return v.as_float();
+    case GgufType::FLOAT64:
+      return v.as_float();
     case GgufType::ARRAY: {
       const auto& a = v.as_array();
-      if (!full && a.items.size() > 8)
-        return "[" + std::to_string(a.items.size()) + " items]";
+      if (!full && a.items.size() > 8) return "[" + std::to_string(a.items.size()) + " items]";
       nlohmann::json out = nlohmann::json::array();
       for (const auto& item : a.items) out.push_back(value_json(item, full));
       return out;
     }
-    default: return v.as_int();
+    default:
+      return v.as_int();
   }
 }
 
@@ -56,8 +58,11 @@ int info_gguf(const std::string& path, const InfoOptions& opt) {
     type_counts[dtype_name(t.dtype)]++;
     params += shape_numel(t.shape);
     if (opt.tensors)
-      out["tensors"].push_back({{"name", t.name}, {"type", dtype_name(t.dtype)},
-                                {"shape", t.shape}, {"offset", t.offset}, {"bytes", t.nbytes}});
+      out["tensors"].push_back({{"name", t.name},
+                                {"type", dtype_name(t.dtype)},
+                                {"shape", t.shape},
+                                {"offset", t.offset},
+                                {"bytes", t.nbytes}});
   }
   out["tensor_types"] = type_counts;
   out["parameters"] = params;

@@ -44,8 +44,8 @@ Runner add_tokenize(CLI::App& app) {
     if (opt->json) {
       nlohmann::json out = nlohmann::json::array();
       for (const auto& s : spans)
-        out.push_back({{"id", s.id}, {"piece", tok->token_text(s.id)}, {"begin", s.begin},
-                       {"end", s.end}});
+        out.push_back(
+            {{"id", s.id}, {"piece", tok->token_text(s.id)}, {"begin", s.begin}, {"end", s.end}});
       std::printf("%s\n", out.dump().c_str());
       return 0;
     }

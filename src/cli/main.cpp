@@ -9,9 +9,9 @@ int main(int argc, char** argv) {
   CLI::App app{"knowscope: look inside a language model to tell whether it knows an entity"};
   app.require_subcommand(1);
   std::map<CLI::App*, knowscope::cli::Runner> runners;
-  for (auto add : {knowscope::cli::add_info, knowscope::cli::add_tokenize,
-                   knowscope::cli::add_generate, knowscope::cli::add_entities,
-                   knowscope::cli::add_capture}) {
+  for (auto add :
+       {knowscope::cli::add_info, knowscope::cli::add_tokenize, knowscope::cli::add_generate,
+        knowscope::cli::add_entities, knowscope::cli::add_capture}) {
     size_t before = app.get_subcommands({}).size();
     auto run = add(app);
     runners[app.get_subcommands({})[before]] = std::move(run);

@@ -64,9 +64,9 @@ std::optional<DType> dtype_from_name(const std::string& name) {
 size_t dtype_row_bytes(DType t, int64_t n) {
   const auto& info = dtype_info(t);
   if (n % info.block_size != 0)
-    fail("", "dtype", std::string(info.name) + " row of " + std::to_string(n) +
-                          " elements is not a multiple of the block size " +
-                          std::to_string(info.block_size));
+    fail("", "dtype",
+         std::string(info.name) + " row of " + std::to_string(n) +
+             " elements is not a multiple of the block size " + std::to_string(info.block_size));
   return size_t(n / info.block_size) * info.block_bytes;
 }
 

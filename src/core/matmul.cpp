@@ -11,6 +11,7 @@
 #include <mutex>
 #include <vector>
 
+#include "core/simd_sum.h"
 #include "knowscope/core/error.h"
 #include "knowscope/core/ops.h"
 #include "knowscope/core/parallel.h"
@@ -19,16 +20,6 @@
 namespace knowscope {
 namespace {
 
-#if defined(__AVX512F__)
-// Horizontal sum in a fixed tree (GCC 12's _mm512_reduce_add_ps trips -Wuninitialized).
-inline float hsum16(__m512 v) {
-  alignas(64) float t[16];
-  _mm512_store_ps(t, v);
-  for (int w = 8; w >= 1; w /= 2)
-    for (int j = 0; j < w; ++j) t[j] += t[j + w];
-  return t[0];
-}
-#endif
 
 std::atomic<LinearPath> g_path{LinearPath::Auto};
 

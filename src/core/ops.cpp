@@ -10,19 +10,11 @@
 #include <immintrin.h>
 #endif
 
+#include "core/simd_sum.h"
+
 namespace knowscope {
 namespace {
 
-#if defined(__AVX512F__)
-// Horizontal sum in a fixed tree (GCC 12's _mm512_reduce_add_ps trips -Wuninitialized).
-inline float hsum16(__m512 v) {
-  alignas(64) float t[16];
-  _mm512_store_ps(t, v);
-  for (int w = 8; w >= 1; w /= 2)
-    for (int j = 0; j < w; ++j) t[j] += t[j + w];
-  return t[0];
-}
-#endif
 
 // e^x by range reduction x = n ln2 + r (|r| <= ln2/2) and a degree-6 polynomial for e^r (Cephes
 // expf coefficients), then scaling by 2^n through the exponent bits. Branch-free so loops

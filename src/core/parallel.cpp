@@ -124,7 +124,8 @@ void parallel_for(int64_t n, const std::function<void(int64_t, int64_t, int)>& f
                   int64_t min_chunk) {
   if (n <= 0) return;
   int threads = num_threads();
-  int64_t chunks = std::min<int64_t>(threads, (n + min_chunk - 1) / std::max<int64_t>(1, min_chunk));
+  int64_t chunks =
+      std::min<int64_t>(threads, (n + min_chunk - 1) / std::max<int64_t>(1, min_chunk));
   if (chunks <= 1) return fn(0, n, 0);
   // One pointer in the capture keeps std::function inside its small buffer: no allocation per call.
   struct Job {

@@ -67,8 +67,10 @@ std::string position_spec_str(const PositionSpec& spec) {
       return "substring:" + spec.substring;
     case PositionSpec::Kind::List: {
       std::string s;
-      for (size_t i = 0; i < spec.list.size(); ++i)
-        s += (i ? "," : "") + std::to_string(spec.list[i]);
+      for (size_t i = 0; i < spec.list.size(); ++i) {
+        if (i) s += ',';
+        s += std::to_string(spec.list[i]);
+      }
       return s;
     }
   }

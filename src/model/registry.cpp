@@ -35,13 +35,15 @@ std::string resolve_model_path(const std::string& name_or_path) {
     if (m.name == name_or_path) {
       std::string path = cache_dir() + "/models/" + m.file;
       if (!fs::exists(path))
-        fail(name_or_path, "", "model not in the cache (expected " + path +
-                                   "); fetch it with: python3 scripts/fetch_models.py " + m.name);
+        fail(name_or_path, "",
+             "model not in the cache (expected " + path +
+                 "); fetch it with: python3 scripts/fetch_models.py " + m.name);
       return path;
     }
     names += (names.empty() ? "" : ", ") + m.name;
   }
-  fail(name_or_path, "", "no such file or folder, and not a known model name (known: " + names + ")");
+  fail(name_or_path, "",
+       "no such file or folder, and not a known model name (known: " + names + ")");
 }
 
 }  // namespace knowscope

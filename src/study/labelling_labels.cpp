@@ -62,32 +62,35 @@ ojson split_counts_json(const SplitCounts& s) {
 // Accessors that name the field on failure.
 struct Reader {
   std::string where;
+  static std::string join(const std::string& path, const char* key) {
+    return path.empty() ? std::string(key) : path + "." + key;
+  }
   const json& at(const json& obj, const std::string& path, const char* key) const {
     if (!obj.is_object()) fail(where, path, "expected an object");
     auto it = obj.find(key);
-    if (it == obj.end()) fail(where, path + "." + key, "missing");
+    if (it == obj.end()) fail(where, join(path, key), "missing");
     return *it;
   }
   std::string str(const json& obj, const std::string& path, const char* key) const {
     const json& v = at(obj, path, key);
-    if (!v.is_string()) fail(where, path + "." + key, "expected a string");
+    if (!v.is_string()) fail(where, join(path, key), "expected a string");
     return v.get<std::string>();
   }
   int64_t integer(const json& obj, const std::string& path, const char* key, int64_t lo,
                   int64_t hi) const {
     const json& v = at(obj, path, key);
-    if (!v.is_number_integer()) fail(where, path + "." + key, "expected an integer");
+    if (!v.is_number_integer()) fail(where, join(path, key), "expected an integer");
     int64_t x = v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(INT64_MAX)
                     ? INT64_MAX
                     : v.get<int64_t>();
     if (x < lo || x > hi)
-      fail(where, path + "." + key,
+      fail(where, join(path, key),
            std::to_string(x) + " outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
     return x;
   }
   bool boolean(const json& obj, const std::string& path, const char* key) const {
     const json& v = at(obj, path, key);
-    if (!v.is_boolean()) fail(where, path + "." + key, "expected true or false");
+    if (!v.is_boolean()) fail(where, join(path, key), "expected true or false");
     return v.get<bool>();
   }
 };
@@ -132,7 +135,8 @@ LabelsFile build_labels(std::span<const GenerationRecord> records, const LabelOp
     s.greedy = *r.label;
     out.entities[index.at(entity_key(r.entity_type, r.entity))].scores.push_back(std::move(s));
   }
-  for (const auto& ts : split_entities(labels, split_seed)) {
+  const auto splits = split_entities(labels, split_seed);
+  for (const auto& ts : splits) {
     auto mark = [&](const NameSplit& ns) {
       for (const auto& n : ns.train)
         out.entities[index.at(entity_key(ts.entity_type, n))].split = SplitName::train;
@@ -145,7 +149,7 @@ LabelsFile build_labels(std::span<const GenerationRecord> records, const LabelOp
     mark(ts.unknown);
   }
   out.splits = tally_splits(out.entities);
-  for (const auto& ts : split_entities(labels, split_seed)) {
+  for (const auto& ts : splits) {
     out.splits[ts.entity_type].first.fallback = ts.known.fallback;
     out.splits[ts.entity_type].second.fallback = ts.unknown.fallback;
   }

@@ -1,6 +1,7 @@
 // A labelling run in its folder: config check, generation, labels.
 #include "knowscope/study/labelling_run.h"
 
+#include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -45,13 +46,24 @@ void claim_folder(const LabellingRun& run) {
 
 }  // namespace
 
+std::string labels_file_name(const LabelOptions& rule, uint32_t split_seed) {
+  const LabelOptions paper;
+  if (rule.min_correct_fraction == paper.min_correct_fraction &&
+      rule.min_known_attributes == paper.min_known_attributes && split_seed == 42)
+    return std::string(kLabelsFile);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "labels-c%g-k%d-s%u.json", rule.min_correct_fraction,
+                rule.min_known_attributes, unsigned(split_seed));
+  return buf;
+}
+
 LabellingResult run_labelling(const Model& model, std::span<const Entity> entities,
                               const LabellingRun& run) {
   validate_labelling_config(run.config);
   claim_folder(run);
   LabellingResult res;
   res.log_path = (fs::path(run.dir) / kGenerationsFile).string();
-  res.labels_path = (fs::path(run.dir) / kLabelsFile).string();
+  res.labels_path = (fs::path(run.dir) / labels_file_name(run.rule, run.split_seed)).string();
   if (run.generate)
     res.stats = run_labelling_generation(model, entities, run.config, res.log_path, run.progress);
   const GenerationLog log = read_generation_log(res.log_path);

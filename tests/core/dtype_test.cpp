@@ -1,6 +1,7 @@
+#include "knowscope/core/dtype.h"
+
 #include <gtest/gtest.h>
 
-#include "knowscope/core/dtype.h"
 #include "knowscope/core/error.h"
 #include "knowscope/core/half.h"
 

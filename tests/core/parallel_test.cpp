@@ -21,9 +21,10 @@ TEST(Parallel, ResizeAfterUseRunsEveryChunkOnce) {
 
 TEST(Parallel, RethrowsWorkerExceptions) {
   set_num_threads(2);
-  EXPECT_THROW(parallel_for(100, [](int64_t b, int64_t, int) {
-                 if (b > 0) throw std::runtime_error("worker failed");
-               }),
+  EXPECT_THROW(parallel_for(100,
+                            [](int64_t b, int64_t, int) {
+                              if (b > 0) throw std::runtime_error("worker failed");
+                            }),
                std::runtime_error);
 }
 

@@ -1,7 +1,8 @@
+#include "knowscope/model/registry.h"
+
 #include <gtest/gtest.h>
 
 #include "knowscope/core/error.h"
-#include "knowscope/model/registry.h"
 
 namespace knowscope {
 

@@ -507,6 +507,14 @@ TEST(LabelsFromRecords, CountsAndScoresAreWhatTheRecordsImply) {
   EXPECT_EQ(res2.labels.entities[1].scores[0].correct, 8);
   EXPECT_EQ(res2.labels.entities[1].label, Knowledge::other);
 
+  // Another rule is a relabelling into its own file; the paper's labels stay.
+  LabellingRun relaxed = run;
+  relaxed.rule.min_known_attributes = 1;
+  const auto res3 = run_labelling(tiny_model(), es, relaxed);
+  EXPECT_EQ(fs::path(res3.labels_path).filename().string(), "labels-c0.3-k1-s42.json");
+  EXPECT_EQ(count_labels(read_labels_file(res3.labels_path)).back().second.known, 3);
+  EXPECT_EQ(count_labels(read_labels_file(res.labels_path)).back().second.known, 2);
+
   // A missing record is an error naming the prompt.
   std::vector<Entity> more = es;
   more.push_back(entity("city", "Nowhere", {{"country", "X"}}));

@@ -33,9 +33,9 @@ enum class DType : uint32_t {
 };
 
 struct DTypeInfo {
-  const char* name;      // "Q4_K"
-  int64_t block_size;    // elements per block (1 for plain types)
-  size_t block_bytes;    // bytes per block
+  const char* name;    // "Q4_K"
+  int64_t block_size;  // elements per block (1 for plain types)
+  size_t block_bytes;  // bytes per block
   bool quantized;
 };
 

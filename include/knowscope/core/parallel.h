@@ -1,4 +1,5 @@
-// A small persistent thread pool. parallel_for splits [0, n) into contiguous chunks, one per thread.
+// A small persistent thread pool. parallel_for splits [0, n) into contiguous chunks, one per
+// thread.
 #pragma once
 
 #include <cstdint>
@@ -11,8 +12,8 @@ namespace knowscope {
 int num_threads();
 void set_num_threads(int n);
 
-// Calls fn(begin, end, thread_index) on disjoint chunks covering [0, n). Runs inline when n is small
-// or one thread is configured. Exceptions from workers are rethrown in the caller.
+// Calls fn(begin, end, thread_index) on disjoint chunks covering [0, n). Runs inline when n is
+// small or one thread is configured. Exceptions from workers are rethrown in the caller.
 void parallel_for(int64_t n, const std::function<void(int64_t, int64_t, int)>& fn,
                   int64_t min_chunk = 1);
 

@@ -1,4 +1,5 @@
-// Write a file so that readers never see it half-written: write to "<path>.tmp.<pid>", fsync, rename.
+// Write a file so that readers never see it half-written: write to "<path>.tmp.<pid>", fsync,
+// rename.
 #pragma once
 
 #include <string>

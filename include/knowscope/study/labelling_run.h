@@ -2,7 +2,9 @@
 // entities and save the labels file. The folder holds
 //   config.json        the model and the labelling config it was made with (checked on reuse)
 //   generations.jsonl  one generation record per attribute prompt, appended as entities finish
-//   labels.json        the labels file (study/labels_file.h), rewritten atomically by each run
+//   labels.json        the labels file (study/labels_file.h), rewritten atomically by each run;
+//                      another rule or split seed writes
+//                      labels-c<fraction>-k<attributes>-s<seed>.json
 #pragma once
 
 #include <span>
@@ -33,6 +35,10 @@ struct LabellingResult {
   LabelsFile labels;
   std::string log_path, labels_path;
 };
+
+// "labels.json" for the paper's rule (0.3, 2) and split seed 42, else e.g.
+// "labels-c0.5-k1-s42.json", so relabelling with another rule never replaces the paper's labels.
+std::string labels_file_name(const LabelOptions& rule, uint32_t split_seed);
 
 // `entities`: the selected entities (select_entities). Throws Error when the folder's config.json
 // names another model or config, or (generate = false) when a prompt has no record.
