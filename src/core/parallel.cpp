@@ -20,7 +20,9 @@ int default_threads() {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
-// Workers wait on a generation counter; each job runs fn on chunk `thread_index`.
+// Workers wait on a generation counter; each job runs fn on chunk `thread_index`. A forward pass
+// posts hundreds of short jobs per token, so both sides spin briefly on atomics before sleeping on
+// a condition variable: a futex wake per job would cost more than the job.
 class Pool {
  public:
   explicit Pool(int n) { resize(n); }
@@ -31,13 +33,9 @@ class Pool {
   void resize(int n) {
     stop();
     n_ = std::max(1, n);
-    quit_ = false;
+    quit_.store(false);
     // New workers must only wake for jobs posted after they exist.
-    uint64_t start_generation;
-    {
-      std::lock_guard<std::mutex> g(mu_);
-      start_generation = generation_;
-    }
+    uint64_t start_generation = generation_.load();
     for (int i = 1; i < n_; ++i)
       workers_.emplace_back([this, i, start_generation] { loop(i, start_generation); });
   }
@@ -45,13 +43,11 @@ class Pool {
   void run(const std::function<void(int)>& job) {
     if (n_ == 1) return job(0);
     std::unique_lock<std::mutex> lock(run_mu_);  // one job at a time
-    {
-      std::lock_guard<std::mutex> g(mu_);
-      job_ = &job;
-      pending_ = n_ - 1;
-      error_ = nullptr;
-      ++generation_;
-    }
+    job_ = &job;
+    error_ = nullptr;
+    pending_.store(n_ - 1, std::memory_order_relaxed);
+    generation_.fetch_add(1, std::memory_order_release);
+    { std::lock_guard<std::mutex> g(mu_); }  // a sleeper either sees the new generation or the notify
     cv_.notify_all();
     std::exception_ptr mine;
     try {
@@ -59,41 +55,66 @@ class Pool {
     } catch (...) {
       mine = std::current_exception();
     }
-    std::unique_lock<std::mutex> g(mu_);
-    done_cv_.wait(g, [this] { return pending_ == 0; });
+    for (int spins = 0; pending_.load(std::memory_order_acquire) != 0;) {
+      if (++spins < kSpins) {
+        cpu_relax();
+        continue;
+      }
+      std::unique_lock<std::mutex> g(mu_);
+      done_cv_.wait(g, [this] { return pending_.load(std::memory_order_acquire) == 0; });
+    }
     job_ = nullptr;
     if (mine) std::rethrow_exception(mine);
     if (error_) std::rethrow_exception(error_);
   }
 
  private:
+  // About a third of a millisecond of PAUSE instructions.
+  static constexpr int kSpins = 1 << 14;
+
+  static void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+
   void loop(int index, uint64_t seen) {
     for (;;) {
-      const std::function<void(int)>* job;
-      {
+      uint64_t now;
+      for (int spins = 0; (now = generation_.load(std::memory_order_acquire)) == seen;) {
+        if (quit_.load(std::memory_order_relaxed)) return;
+        if (++spins < kSpins) {
+          cpu_relax();
+          continue;
+        }
         std::unique_lock<std::mutex> g(mu_);
-        cv_.wait(g, [&] { return quit_ || generation_ != seen; });
-        if (quit_) return;
-        seen = generation_;
-        job = job_;
+        cv_.wait(g, [&] {
+          return quit_.load() || generation_.load(std::memory_order_acquire) != seen;
+        });
+        spins = 0;
       }
+      if (quit_.load()) return;
+      seen = now;
       std::exception_ptr err;
       try {
-        (*job)(index);
+        (*job_)(index);
       } catch (...) {
         err = std::current_exception();
       }
-      std::lock_guard<std::mutex> g(mu_);
-      if (err && !error_) error_ = err;
-      if (--pending_ == 0) done_cv_.notify_one();
+      if (err) {
+        std::lock_guard<std::mutex> g(mu_);
+        if (!error_) error_ = err;
+      }
+      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        std::lock_guard<std::mutex> g(mu_);
+        done_cv_.notify_one();
+      }
     }
   }
 
   void stop() {
-    {
-      std::lock_guard<std::mutex> g(mu_);
-      quit_ = true;
-    }
+    quit_.store(true);
+    { std::lock_guard<std::mutex> g(mu_); }
     cv_.notify_all();
     for (auto& t : workers_) t.join();
     workers_.clear();
@@ -104,9 +125,9 @@ class Pool {
   std::mutex run_mu_, mu_;
   std::condition_variable cv_, done_cv_;
   const std::function<void(int)>* job_ = nullptr;
-  int pending_ = 0;
-  uint64_t generation_ = 0;
-  bool quit_ = false;
+  std::atomic<int> pending_{0};
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<bool> quit_{false};
   std::exception_ptr error_;
 };
 
