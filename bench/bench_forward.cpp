@@ -17,12 +17,17 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "knowscope/core/error.h"
 #include "knowscope/core/parallel.h"
 #include "knowscope/model/forward.h"
 #include "knowscope/model/sampling.h"
 
 namespace {
+
+using knowscope::bench::cpu_seconds;
+using knowscope::bench::median;
+using knowscope::bench::peak_rss_mib;
 
 using Clock = std::chrono::steady_clock;
 
@@ -31,23 +36,6 @@ double seconds_since(Clock::time_point t0) {
 }
 
 // User + system CPU seconds of this process: a steadier measure than wall time on a busy machine.
-double cpu_seconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-         1e-6 * double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
-}
-
-double peak_rss_mib() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return double(ru.ru_maxrss) / 1024.0;  // Linux: KiB
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0.0 : v[v.size() / 2];
-}
 
 }  // namespace
 

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "knowscope/core/error.h"
 #include "knowscope/core/parallel.h"
 #include "knowscope/hooks/capture.h"
@@ -30,19 +31,11 @@
 
 namespace {
 
+using knowscope::bench::cpu_seconds;
+using knowscope::bench::median;
+using knowscope::bench::peak_rss_mib;
+
 using Clock = std::chrono::steady_clock;
-
-double cpu_seconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-         1e-6 * double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0.0 : v[v.size() / 2];
-}
 
 }  // namespace
 

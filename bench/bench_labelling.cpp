@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "knowscope/core/error.h"
 #include "knowscope/core/parallel.h"
 #include "knowscope/model/model.h"
@@ -24,14 +25,11 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using knowscope::bench::cpu_seconds;
+using knowscope::bench::median;
+using knowscope::bench::peak_rss_mib;
 
-double cpu_seconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-         1e-6 * double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
-}
+using Clock = std::chrono::steady_clock;
 
 }  // namespace
 

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "knowscope/core/parallel.h"
 #include "knowscope/sae/activations.h"
 #include "knowscope/sae/encode.h"
@@ -25,20 +26,12 @@
 
 namespace {
 
+using knowscope::bench::cpu_seconds;
+using knowscope::bench::median;
+using knowscope::bench::peak_rss_mib;
+
 using namespace knowscope;
 using Clock = std::chrono::steady_clock;
-
-double cpu_seconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-         1e-6 * double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 
 // Upper-tail quantile of N(0, 1) by bisection on erfc.
 double normal_upper_quantile(double p) {
