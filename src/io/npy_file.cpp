@@ -50,7 +50,7 @@ std::vector<float> npy_to_f32(const NpyArray& a, const std::string& where) {
   const unsigned char* p = a.data.data();
   switch (a.type) {
     case NpyType::F32:
-      std::memcpy(out.data(), p, n * 4);
+      if (n > 0) std::memcpy(out.data(), p, n * 4);  // empty arrays have null data pointers
       break;
     case NpyType::F16:
       for (size_t i = 0; i < n; ++i) {
