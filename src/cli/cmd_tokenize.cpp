@@ -1,11 +1,9 @@
 // knowscope tokenize: token ids, pieces and byte offsets of a text.
 #include <cstdio>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "knowscope/io/gguf.h"
-#include "knowscope/model/registry.h"
+#include "knowscope/model/model.h"
 #include "knowscope/model/tokenizer.h"
 
 namespace knowscope::cli {
@@ -19,11 +17,6 @@ struct TokenizeOptions {
   bool no_special = false;
 };
 
-std::unique_ptr<Tokenizer> load_tokenizer_only(const std::string& path) {
-  if (std::filesystem::is_directory(path)) return tokenizer_from_hf(path);
-  return tokenizer_from_gguf(read_gguf(path));
-}
-
 }  // namespace
 
 Runner add_tokenize(CLI::App& app) {
@@ -36,7 +29,7 @@ Runner add_tokenize(CLI::App& app) {
   cmd->add_flag("--no-bos", opt->no_bos, "Do not add BOS");
   cmd->add_flag("--no-special", opt->no_special, "Treat special-token markers as plain text");
   return [opt] {
-    auto tok = load_tokenizer_only(resolve_model_path(opt->model));
+    auto tok = load_tokenizer(opt->model);
     EncodeOptions eo;
     eo.add_bos = !opt->no_bos;
     eo.parse_special = !opt->no_special;

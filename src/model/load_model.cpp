@@ -56,4 +56,16 @@ Model load_model(const std::string& path_in) {
   fail(path, "", "not a GGUF file (no 'GGUF' magic) and not a Hugging Face model folder");
 }
 
+std::shared_ptr<const Tokenizer> load_tokenizer(const std::string& path_in) {
+  namespace fs = std::filesystem;
+  const std::string path = resolve_model_path(path_in);
+  if (fs::is_directory(path)) return tokenizer_from_hf(path);
+  if (!has_gguf_magic(path))
+    fail(path, "", "not a GGUF file (no 'GGUF' magic) and not a Hugging Face model folder");
+  GgufFile g = read_gguf(path);
+  if (!g.has("tokenizer.ggml.model"))
+    fail(path, "metadata 'tokenizer.ggml.model'", "missing: the file holds no tokenizer");
+  return tokenizer_from_gguf(g);
+}
+
 }  // namespace knowscope

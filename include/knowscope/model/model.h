@@ -25,4 +25,8 @@ struct Model {
 // field on anything unsupported or malformed.
 Model load_model(const std::string& path);
 
+// Only the tokenizer of a model (same paths and names as load_model), without mapping the weights:
+// for commands that only tokenize. Throws Error when the files hold no tokenizer.
+std::shared_ptr<const Tokenizer> load_tokenizer(const std::string& path);
+
 }  // namespace knowscope
