@@ -26,8 +26,6 @@
 namespace {
 
 using knowscope::bench::cpu_seconds;
-using knowscope::bench::median;
-using knowscope::bench::peak_rss_mib;
 
 using Clock = std::chrono::steady_clock;
 
