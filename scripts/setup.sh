@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(cmake ninja-build g++ pkg-config ccache libopenblas-dev nlohmann-json3-dev libcli11-dev
-          libcpp-httplib-dev zlib1g-dev libgtest-dev libbenchmark-dev python3 python3-pip)
+          libcpp-httplib-dev zlib1g-dev libgtest-dev libbenchmark-dev python3 python3-pip
+          libjs-chart.js chromium wordnet-base dict-gcide fortunes bible-kjv-text)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

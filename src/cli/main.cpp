@@ -11,7 +11,9 @@ int main(int argc, char** argv) {
   std::map<CLI::App*, knowscope::cli::Runner> runners;
   for (auto add :
        {knowscope::cli::add_info, knowscope::cli::add_tokenize, knowscope::cli::add_generate,
-        knowscope::cli::add_entities, knowscope::cli::add_capture}) {
+        knowscope::cli::add_entities, knowscope::cli::add_capture, knowscope::cli::add_sae,
+        knowscope::cli::add_latents, knowscope::cli::add_steer, knowscope::cli::add_heads,
+        knowscope::cli::add_uncertainty, knowscope::cli::add_run}) {
     size_t before = app.get_subcommands({}).size();
     auto run = add(app);
     runners[app.get_subcommands({})[before]] = std::move(run);

@@ -20,7 +20,7 @@
 #include "knowscope/study/fewshot.h"
 #include "knowscope/study/labelling_run.h"
 #include "knowscope/study/labels_file.h"
-#include "model/forward_synthetic.h"
+#include "study/tiny_model.h"
 #include "test_paths.h"
 
 namespace knowscope::study {
@@ -28,57 +28,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A vocabulary of single characters (no byte fallback): newlines come up often in random text,
-// so the answer-line stop is exercised.
-std::map<std::string, GgufValue> tiny_tokenizer_metadata(int* vocab) {
-  std::vector<std::string> tokens = {"<unk>", "<s>", "</s>", "\xE2\x96\x81", "\n"};
-  std::vector<int32_t> types = {2, 3, 3, 1, 1};
-  const std::string chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'?.,=:-";
-  for (char c : chars) {
-    tokens.push_back(std::string(1, c));
-    types.push_back(1);
-  }
-  for (const char* w : {"\xE2\x96\x81the", "\xE2\x96\x81is", "\xE2\x96\x81of", "\xE2\x96\x81The"}) {
-    tokens.push_back(w);
-    types.push_back(1);
-  }
-  std::vector<float> scores(tokens.size(), -1.0f);
-  for (size_t i = tokens.size() - 4; i < tokens.size(); ++i) scores[i] = -0.5f;
-  *vocab = int(tokens.size());
-  return {{"tokenizer.ggml.model", gguf_str("llama")},
-          {"tokenizer.ggml.tokens", gguf_str_array(tokens)},
-          {"tokenizer.ggml.scores", gguf_f32_array(scores)},
-          {"tokenizer.ggml.token_type", gguf_i32_array(types)},
-          {"tokenizer.ggml.bos_token_id", gguf_u32(1)},
-          {"tokenizer.ggml.eos_token_id", gguf_u32(2)},
-          {"tokenizer.ggml.unknown_token_id", gguf_u32(0)}};
-}
-
-const std::string& tiny_model_path() {
-  static const std::string path = [] {
-    int vocab = 0;
-    auto md = tiny_tokenizer_metadata(&vocab);
-    test::SyntheticShape s;
-    s.n_layers = 2;
-    s.d_model = 64;
-    s.n_heads = 2;
-    s.n_kv_heads = 1;
-    s.head_dim = 32;
-    s.d_ff = 128;
-    s.vocab = vocab;
-    for (auto& [k, v] : test::synthetic_metadata(s)) md[k] = v;
-    md["gemma3.context_length"] = gguf_u32(2048);
-    const std::string p = test::temp_dir() + "/tiny-labeller.gguf";
-    test::write_synthetic_gguf(p, s, test::make_synthetic_weights(s, 17), DType::F32, md);
-    return p;
-  }();
-  return path;
-}
-
-const Model& tiny_model() {
-  static const Model m = load_model(tiny_model_path());
-  return m;
-}
+using test_tiny::tiny_model;
+using test_tiny::tiny_model_path;
 
 Entity entity(std::string type, std::string name,
               std::vector<std::pair<std::string, std::string>> attrs) {
