@@ -1,10 +1,12 @@
-// bench_labelling: speed of the labelling workload (generate_entity_records: every attribute
-// prompt of an entity, greedy + N samples, one generate() call per entity) on entities of the
-// dataset. Reports completions/s and generated tokens/s, by wall and by CPU time, and what a
-// labelling run of a given size would take at that speed.
+// bench_labelling: speed of the labelling workload (generate_entities_records: every attribute
+// prompt of an entity, greedy + N samples, whole entities batched up to --batch sequences per
+// generate() call, as run_labelling_generation does) on entities of the dataset. Reports
+// completions/s and generated tokens/s, by wall and by CPU time, and what a labelling run of a
+// given size would take at that speed.
 //
 //   bench_labelling -m gemma-3-270m -t 2 --per-type 2 [--samples 10] [--max-tokens 32]
 //                   [--format base] [--full-completions] [--estimate 6,20,50] [--json]
+//                   [--batch 192]   (--batch 0: one entity per call, as before batching)
 //   bench_labelling --compare-cut ...   full completions, labelled as they are and cut at the
 //                                       answer line's end: how often the early stop changes labels
 #include <sys/resource.h>
@@ -52,6 +54,10 @@ int main(int argc, char** argv) {
   app.add_option("--estimate", estimate, "per-type counts to estimate a labelling run's time for");
   app.add_flag("--full-completions", full, "no stop at the end of the answer line");
   app.add_flag("--json", json, "print one JSON object");
+  int batch = kLabellingBatchSequences;
+  app.add_option("--batch", batch,
+                 "sequences per generate() call, whole entities (0: one entity per call)")
+      ->check(CLI::NonNegativeNumber);
   app.add_flag("--compare-cut", compare_cut,
                "generate full completions and count the labels that the answer-line cut changes");
   CLI11_PARSE(app, argc, argv);
@@ -78,8 +84,20 @@ int main(int argc, char** argv) {
     std::vector<GenerationRecord> as_is, cut;  // --compare-cut
     const double cpu0 = cpu_seconds();
     const auto t0 = Clock::now();
-    for (const auto& e : entities) {
-      auto g = generate_entity_records(model, e, cfg);
+    // Whole entities per generate() call, up to --batch sequences, as run_labelling_generation.
+    std::vector<EntityGeneration> gens;
+    for (size_t b0 = 0; b0 < entities.size();) {
+      std::vector<const Entity*> group;
+      size_t sequences = 0;
+      while (b0 < entities.size()) {
+        const size_t n = build_prompts(entities[b0], cfg.format).size() * size_t(samples + 1);
+        if (!group.empty() && sequences + n > size_t(batch)) break;
+        group.push_back(&entities[b0++]);
+        sequences += n;
+      }
+      for (auto& g : generate_entities_records(model, group, cfg)) gens.push_back(std::move(g));
+    }
+    for (auto& g : gens) {
       prompts += int64_t(g.records.size());
       completions += g.completions;
       tokens += g.generated_tokens;
@@ -162,6 +180,7 @@ int main(int argc, char** argv) {
       std::printf("}}\n");
       return 0;
     }
+    std::printf("up to %d sequences per generate() call\n", batch);
     std::printf("model %s, %d threads, format %s, greedy + %d samples, max %d tokens%s\n",
                 model_name.c_str(), threads, format.c_str(), samples, max_tokens,
                 early_stop_applies(cfg) ? ", stop at the end of the answer line" : "");

@@ -25,6 +25,7 @@ if ((${#missing[@]})); then
 fi
 
 python3 scripts/fetch_models.py "${@:-gemma-3-270m}"
+python3 scripts/build_corpus.py
 
 build=${BUILD_DIR:-build}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <vector>
 
+#include "core/linear_tiles.h"
 #include "core/simd_sum.h"
 #include "knowscope/core/error.h"
 #include "knowscope/core/ops.h"
@@ -20,7 +21,6 @@
 namespace knowscope {
 namespace {
 
-
 std::atomic<LinearPath> g_path{LinearPath::Auto};
 
 // parallel_for takes a std::function, which heap-allocates a lambda with many captures on every
@@ -29,15 +29,6 @@ template <typename F>
 void parallel_ranges(int64_t n, F&& body, int64_t min_chunk = 1) {
   parallel_for(
       n, [&body](int64_t b, int64_t e, int t) { body(b, e, t); }, min_chunk);
-}
-
-// Measured on the 2-core AVX-512 machine (OpenBLAS 0.3.21) with gemma-3-270m's matrices: one row
-// is fastest with dot_row straight from the blocks; 7-12 rows with the dequantize-once row kernel
-// (OpenBLAS switches to a slower kernel there); otherwise panels + sgemm.
-LinearPath auto_path(int64_t T) {
-  if (T == 1) return LinearPath::Dot;
-  if (T >= 7 && T <= 12) return LinearPath::Rows;
-  return LinearPath::Gemm;
 }
 
 // Rows of W per sgemm panel: about 512 KiB of float32, so a panel stays in L2 (1 MiB here) while
@@ -187,13 +178,15 @@ void linear(const float* x, int64_t T, const TensorView& w, float* y, const floa
   check_args(x, T, w, y);
   if (T == 0 || w.rows() == 0) return;
   LinearPath path = g_path.load();
-  if (path == LinearPath::Auto) path = auto_path(T);
   switch (path) {
+    case LinearPath::Auto:
+    case LinearPath::Tiles:
+      return tiles::linear_tiles(x, T, w, y, bias);
     case LinearPath::Dot:
       return linear_dot(x, T, w, y, bias);
     case LinearPath::Rows:
       return linear_rows(x, T, w, y, bias);
-    default:
+    case LinearPath::Gemm:
       return linear_gemm(x, T, w, y, bias);
   }
 }

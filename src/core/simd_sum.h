@@ -8,11 +8,14 @@
 namespace knowscope {
 
 inline float hsum16(__m512 v) {
-  alignas(64) float t[16];
-  _mm512_store_ps(t, v);
-  for (int w = 8; w >= 1; w /= 2)
-    for (int j = 0; j < w; ++j) t[j] += t[j + w];
-  return t[0];
+  // Lanes j + 8, then j + 4, j + 2, j + 1, in registers: the same tree as summing a stored copy.
+  // Masked forms with a defined source: the plain extract/shuffle/cast intrinsics of GCC 12's
+  // headers trip -Wuninitialized (their _mm*_undefined_* operand).
+  const __m512 a = _mm512_add_ps(v, _mm512_mask_shuffle_f32x4(v, 0xFFFF, v, v, 0xEE));
+  const __m512 b = _mm512_add_ps(a, _mm512_mask_shuffle_f32x4(a, 0xFFFF, a, a, 0x01));
+  const __m128 c = _mm512_mask_extractf32x4_ps(_mm_setzero_ps(), 0xF, b, 0);
+  const __m128 d = _mm_add_ps(c, _mm_movehl_ps(c, c));
+  return _mm_cvtss_f32(_mm_add_ss(d, _mm_movehdup_ps(d)));
 }
 
 }  // namespace knowscope

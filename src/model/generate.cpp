@@ -7,6 +7,7 @@
 #include <set>
 
 #include "knowscope/core/error.h"
+#include "knowscope/core/parallel.h"
 #include "knowscope/model/forward.h"
 #include "knowscope/model/kv_cache.h"
 
@@ -20,11 +21,31 @@ struct Live {
   bool done = false;
 };
 
+// Draws the next token of each sequence i < n from its logits row, and its log-probability, in
+// parallel (each sequence has its own sampler; a vocabulary of 262k makes this worth two cores).
+template <typename RowOf>
+void draw_all(std::vector<Live>& live, const size_t* which, size_t n, const RowOf& row_of,
+              int64_t vocab, std::vector<int32_t>& tokens, std::vector<float>& logprobs) {
+  tokens.resize(n);
+  logprobs.resize(n);
+  auto body = [&](int64_t a0, int64_t a1) {
+    for (int64_t a = a0; a < a1; ++a) {
+      const float* row = row_of(size_t(a));
+      const int32_t t = live[which[a]].sampler.sample(row, vocab);
+      tokens[size_t(a)] = t;
+      logprobs[size_t(a)] = float(log_softmax_at(row, vocab, t));
+    }
+  };
+  // Threads only when each gets about a million logits (thread hand-offs cost more below that).
+  const int64_t min_chunk = std::max<int64_t>(1, (int64_t(1) << 20) / std::max<int64_t>(1, vocab));
+  parallel_for(
+      int64_t(n), [&body](int64_t a0, int64_t a1, int) { body(a0, a1); }, min_chunk);
+}
+
 // Appends `token` to the completion and decides whether it ends here.
-void accept(Live& lv, int32_t token, const float* logits, const Model& m,
-            const std::set<int32_t>& stops, const GenerateOptions& opt) {
+void accept(Live& lv, int32_t token, float lp, const Model& m, const std::set<int32_t>& stops,
+            const GenerateOptions& opt) {
   Completion& c = *lv.out;
-  const float lp = float(log_softmax_at(logits, m.config.vocab_size, token));
   c.tokens.push_back(token);
   c.logprobs.push_back(lp);
   if (opt.on_token && !opt.on_token({c.prompt, c.sample, int(c.tokens.size()) - 1, token, lp})) {
@@ -116,6 +137,14 @@ std::vector<Completion> generate(const Model& m, const std::vector<std::vector<i
            std::to_string(prompts[p].size()) + " tokens exceed the context length " +
                std::to_string(m.config.context_length));
   }
+  if (!opt.prompt_seeds.empty() && opt.prompt_seeds.size() != prompts.size())
+    fail("generate", "prompt_seeds",
+         std::to_string(opt.prompt_seeds.size()) + " seeds for " + std::to_string(prompts.size()) +
+             " prompts (give one per prompt, or none)");
+  auto seed_of = [&](size_t p, size_t s) {
+    if (opt.prompt_seeds.empty()) return derive_seed(opt.seed, p, s);
+    return derive_seed(opt.prompt_seeds[p].seed, opt.prompt_seeds[p].stream, s);
+  };
   const std::vector<int32_t> stop_vec = resolve_stop_tokens(m, opt);
   const std::set<int32_t> stops(stop_vec.begin(), stop_vec.end());
 
@@ -135,6 +164,9 @@ std::vector<Completion> generate(const Model& m, const std::vector<std::vector<i
   std::vector<SequenceInput> inputs;
   std::vector<int32_t> step_tokens;
   std::vector<GenerateSeq> seq_ids;  // who each sequence of a forward call is (for hooks)
+  std::vector<size_t> all_live;
+  std::vector<int32_t> drawn;  // per sequence of a step: the token drawn and its log-probability
+  std::vector<float> drawn_lp;
 
   for (size_t g0 = 0; g0 < prompts.size(); g0 += size_t(group)) {
     const size_t g1 = std::min(prompts.size(), g0 + size_t(group));
@@ -189,14 +221,15 @@ std::vector<Completion> generate(const Model& m, const std::vector<std::vector<i
         KVCache* cache = &pool[p * size_t(n_samples) + size_t(s)];
         if (s > 0) copy_kv_cache(pool[p * size_t(n_samples)], *cache);
         Completion* c = &out[(g0 + p) * size_t(n_samples) + size_t(s)];
-        live.push_back(
-            {c, cache, Sampler(opt.samples[size_t(s)], derive_seed(opt.seed, g0 + p, size_t(s)))});
+        live.push_back({c, cache, Sampler(opt.samples[size_t(s)], seed_of(g0 + p, size_t(s)))});
       }
-    for (size_t i = 0; i < live.size(); ++i) {
-      const size_t p = i / size_t(n_samples);
-      const float* row = prompt_logits.data() + p * size_t(vocab);
-      accept(live[i], live[i].sampler.sample(row, vocab), row, m, stops, opt);
-    }
+    all_live.resize(live.size());
+    for (size_t i = 0; i < live.size(); ++i) all_live[i] = i;
+    draw_all(
+        live, all_live.data(), live.size(),
+        [&](size_t i) { return prompt_logits.data() + (i / size_t(n_samples)) * size_t(vocab); },
+        vocab, drawn, drawn_lp);
+    for (size_t i = 0; i < live.size(); ++i) accept(live[i], drawn[i], drawn_lp[i], m, stops, opt);
 
     // Decode: every live completion advances by one token per call.
     std::vector<size_t> active;
@@ -220,11 +253,11 @@ std::vector<Completion> generate(const Model& m, const std::vector<std::vector<i
       fo.hooks = opt.hooks;
       if (opt.on_batch) opt.on_batch(seq_ids);
       forward(m, inputs, fo, st);
-      for (size_t a = 0; a < active.size(); ++a) {
-        Live& lv = live[active[a]];
-        const float* row = st.logits.ptr() + a * size_t(vocab);
-        accept(lv, lv.sampler.sample(row, vocab), row, m, stops, opt);
-      }
+      draw_all(
+          live, active.data(), active.size(),
+          [&](size_t a) { return st.logits.ptr() + a * size_t(vocab); }, vocab, drawn, drawn_lp);
+      for (size_t a = 0; a < active.size(); ++a)
+        accept(live[active[a]], drawn[a], drawn_lp[a], m, stops, opt);
     }
     for (Live& lv : live) finish_text(*lv.out, m, opt);
   }

@@ -1,4 +1,5 @@
-// Generation for labelling: one generate() call per entity, records appended to a resumable log.
+// Generation for labelling: several entities per generate() call, each prompt seeded by its entity,
+// records appended to a resumable log.
 #include "knowscope/study/labelling.h"
 
 #include <fcntl.h>
@@ -85,26 +86,39 @@ ModelPrompt render_for_model(const Model& model, const BuiltPrompt& p) {
   return {std::move(text), !chat_format_has_bos(*format)};
 }
 
-EntityGeneration generate_entity_records(const Model& model, const Entity& entity,
-                                         const LabellingConfig& config) {
+std::vector<EntityGeneration> generate_entities_records(const Model& model,
+                                                        std::span<const Entity* const> entities,
+                                                        const LabellingConfig& config) {
   validate_labelling_config(config);
   if (!model.tokenizer) fail(model.path, "tokenizer", "the model files hold no tokenizer");
   const Tokenizer& tok = *model.tokenizer;
-  EntityGeneration out;
-  const auto prompts = build_prompts(entity, config.format);
-  if (prompts.empty()) return out;
-
+  std::vector<EntityGeneration> out(entities.size());
   std::vector<std::vector<int32_t>> ids;
-  for (const auto& p : prompts) {
-    ModelPrompt mp = render_for_model(model, p);
-    EncodeOptions eo;
-    eo.add_bos = mp.add_bos;
-    ids.push_back(tok.encode(mp.text, eo));
-    out.prompt_tokens += int64_t(ids.back().size());
-    GenerationRecord r = make_record(p);
-    r.prompt = std::move(mp.text);
-    out.records.push_back(std::move(r));
+  std::vector<PromptSeed> seeds;
+  struct Owner {
+    size_t entity, record;
+  };
+  std::vector<Owner> owner;  // per prompt of the call
+  for (size_t e = 0; e < entities.size(); ++e) {
+    const Entity& entity = *entities[e];
+    // Prompt j of the entity draws from (entity seed, j): what one generate() call per entity
+    // with seed = entity_seed drew, so batching entities leaves every record as it was.
+    const uint64_t seed = entity_seed(config.seed, entity.entity_type, entity.name);
+    const auto prompts = build_prompts(entity, config.format);
+    for (size_t j = 0; j < prompts.size(); ++j) {
+      ModelPrompt mp = render_for_model(model, prompts[j]);
+      EncodeOptions eo;
+      eo.add_bos = mp.add_bos;
+      ids.push_back(tok.encode(mp.text, eo));
+      seeds.push_back({seed, uint64_t(j)});
+      owner.push_back({e, j});
+      out[e].prompt_tokens += int64_t(ids.back().size());
+      GenerationRecord r = make_record(prompts[j]);
+      r.prompt = std::move(mp.text);
+      out[e].records.push_back(std::move(r));
+    }
   }
+  if (ids.empty()) return out;
 
   const size_t per_prompt = size_t(config.samples) + 1;
   GenerateOptions go;
@@ -115,11 +129,11 @@ EntityGeneration generate_entity_records(const Model& model, const Entity& entit
   sp.top_k = config.top_k;
   sp.top_p = config.top_p;
   go.samples.insert(go.samples.end(), size_t(config.samples), sp);
-  go.seed = entity_seed(config.seed, entity.entity_type, entity.name);
-  // One entity's completions decode together (at most 6 prompts x 11 here).
-  go.max_batch_sequences = int(std::max<size_t>(64, prompts.size() * per_prompt));
+  go.prompt_seeds = std::move(seeds);
+  // All completions of the call decode together (the caller sizes the call).
+  go.max_batch_sequences = int(std::max<size_t>(64, ids.size() * per_prompt));
   const bool early = early_stop_applies(config);
-  std::vector<AnswerLineScanner> scanners(prompts.size() * per_prompt,
+  std::vector<AnswerLineScanner> scanners(ids.size() * per_prompt,
                                           AnswerLineScanner(config.format));
   std::vector<int32_t> one(1);
   if (early)
@@ -131,7 +145,10 @@ EntityGeneration generate_entity_records(const Model& model, const Entity& entit
   auto completions = generate(model, ids, go);
 
   for (const Completion& c : completions) {
-    out.generated_tokens += int64_t(c.tokens.size());
+    const Owner& o = owner[size_t(c.prompt)];
+    EntityGeneration& g = out[o.entity];
+    g.generated_tokens += int64_t(c.tokens.size());
+    ++g.completions;
     std::vector<int32_t> toks = c.tokens;
     if (c.stop == StopReason::StopToken && !toks.empty()) toks.pop_back();
     // vLLM decodes with skip_special_tokens=True: "<start_of_image>" and the like vanish.
@@ -140,20 +157,27 @@ EntityGeneration generate_entity_records(const Model& model, const Entity& entit
       size_t cut = answer_line_end(text, config.format);
       if (cut != std::string::npos) text.resize(cut);
     }
-    GenerationRecord& r = out.records[size_t(c.prompt)];
+    GenerationRecord& r = g.records[o.record];
     if (c.sample == 0)
       r.greedy_completion = std::move(text);
     else
       r.sampled_completions.push_back(std::move(text));
   }
-  for (auto& r : out.records) label_record(r);
-  out.completions = int64_t(completions.size());
+  for (auto& g : out)
+    for (auto& r : g.records) label_record(r);
   return out;
+}
+
+EntityGeneration generate_entity_records(const Model& model, const Entity& entity,
+                                         const LabellingConfig& config) {
+  const Entity* one[] = {&entity};
+  return std::move(generate_entities_records(model, one, config).front());
 }
 
 LabellingRunStats run_labelling_generation(const Model& model, std::span<const Entity> entities,
                                            const LabellingConfig& config,
-                                           const std::string& log_path, bool progress) {
+                                           const std::string& log_path, bool progress,
+                                           int batch_sequences) {
   validate_labelling_config(config);
   if (!model.tokenizer) fail(model.path, "tokenizer", "the model files hold no tokenizer");
   LogLock lock(log_path);
@@ -185,18 +209,32 @@ LabellingRunStats run_labelling_generation(const Model& model, std::span<const E
   const auto t0 = std::chrono::steady_clock::now();
   std::optional<Progress> bar;
   if (progress && todo_prompts > 0) bar.emplace("labelling", int64_t(todo_prompts), "prompt");
-  for (const Todo& t : todo) {
-    // The whole entity is generated again even when some of its prompts are done: its
-    // completions are the same only as one generate() call.
-    EntityGeneration g = generate_entity_records(model, entities[t.entity], config);
-    std::vector<GenerationRecord> fresh;
-    for (auto& r : g.records)
-      if (!done.count(done_key(record_key(r), r.prompt))) fresh.push_back(std::move(r));
-    append_generation_records(log_path, fresh);
-    for (const auto& r : fresh) done.insert(done_key(record_key(r), r.prompt));
-    stats.generated += fresh.size();
-    stats.completions += g.completions;
-    stats.generated_tokens += g.generated_tokens;
+  const size_t per_prompt = size_t(config.samples) + 1;
+  for (size_t b0 = 0; b0 < todo.size();) {
+    // Whole entities per call, up to about batch_sequences sequences (at least one entity).
+    size_t b1 = b0, sequences = 0, batch_prompts = 0;
+    std::vector<const Entity*> batch;
+    while (b1 < todo.size() && (batch.empty() || sequences + todo[b1].prompts * per_prompt <=
+                                                     size_t(std::max(1, batch_sequences)))) {
+      batch.push_back(&entities[todo[b1].entity]);
+      sequences += todo[b1].prompts * per_prompt;
+      batch_prompts += todo[b1].prompts;
+      ++b1;
+    }
+    b0 = b1;
+    // Whole entities are generated again even when some of their prompts are done: a prompt's
+    // completions depend only on the entity (seed, prompt index), not on the batch.
+    std::vector<EntityGeneration> gens = generate_entities_records(model, batch, config);
+    for (EntityGeneration& g : gens) {
+      std::vector<GenerationRecord> fresh;
+      for (auto& r : g.records)
+        if (!done.count(done_key(record_key(r), r.prompt))) fresh.push_back(std::move(r));
+      append_generation_records(log_path, fresh);  // one write + fsync per entity
+      for (const auto& r : fresh) done.insert(done_key(record_key(r), r.prompt));
+      stats.generated += fresh.size();
+      stats.completions += g.completions;
+      stats.generated_tokens += g.generated_tokens;
+    }
     if (bar) {
       const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       char note[96];
@@ -204,7 +242,7 @@ LabellingRunStats run_labelling_generation(const Model& model, std::span<const E
                     s > 0 ? double(stats.completions) / s : 0.0,
                     s > 0 ? double(stats.generated_tokens) / s : 0.0);
       bar->set_note(note);
-      bar->advance(int64_t(t.prompts));
+      bar->advance(int64_t(batch_prompts));
     }
   }
   if (bar) bar->finish();

@@ -1,5 +1,5 @@
-// linear() over every weight dtype, on every path (dot_row per row; dequantize-once rows;
-// dequantized panels + sgemm),
+// linear() over every weight dtype, on every path (the batch-invariant tiles; dot_row per row;
+// dequantize-once rows; dequantized panels + sgemm),
 // against a double-precision product of the dequantized weights (dequantize_row is checked
 // against the gguf package in the quant tests).
 #include "knowscope/core/matmul.h"
@@ -89,7 +89,8 @@ TEST_P(LinearDtype, AllPathsMatchDoublePrecision) {
   const DType t = GetParam();
   const int64_t in = dtype_info(t).block_size == 256 ? 512 : 96;
   for (int64_t T : {1, 2, 5, 9, 33}) {
-    for (LinearPath p : {LinearPath::Dot, LinearPath::Rows, LinearPath::Gemm, LinearPath::Auto}) {
+    for (LinearPath p : {LinearPath::Dot, LinearPath::Rows, LinearPath::Gemm, LinearPath::Tiles,
+                         LinearPath::Auto}) {
       set_linear_path(p);
       check_linear(t, T, 70, in, (T + int64_t(p)) % 2 == 1);
     }
@@ -109,6 +110,39 @@ TEST(Linear, ManyRowsAcrossPanelsAndThreads) {
   check_linear(DType::Q8_0, 40, 1100, 256, true);
   check_linear(DType::F32, 40, 1100, 256, false);
   check_linear(DType::Q4_K, 10, 1100, 256, false);  // the row kernel, several threads
+}
+
+// The default path computes each row of y the same way whatever the other rows of x: one row
+// alone, inside batches of several sizes, at any position, and with one or two threads, gives
+// bit-identical outputs. (The sgemm path does not: its kernels change with the row count.)
+TEST(Linear, DefaultPathIsBatchInvariant) {
+  const int threads = num_threads();
+  for (DType t : {DType::F32, DType::Q8_0, DType::Q4_K, DType::Q6_K, DType::Q5_0}) {
+    // 100 columns for F32 exercises the masked last step; block types need whole blocks.
+    const int64_t in = t == DType::F32 ? 100 : dtype_info(t).block_size == 256 ? 512 : 160;
+    const int64_t out = 997;  // not a multiple of the tile or panel sizes
+    Weight w = make_weight(t, out, in, 5u + uint32_t(t));
+    std::mt19937 rng(7);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    const int64_t T = 37;
+    std::vector<float> x(static_cast<size_t>(T * in)), bias(static_cast<size_t>(out)),
+        y(static_cast<size_t>(T * out));
+    for (auto& v : x) v = nd(rng);
+    for (auto& v : bias) v = nd(rng);
+    set_num_threads(2);
+    linear(x.data(), T, w.view, y.data(), bias.data());
+    for (int64_t start : {int64_t(0), int64_t(3), int64_t(36)})
+      for (int64_t n : {int64_t(1), int64_t(2), int64_t(5), int64_t(9)}) {
+        if (start + n > T) continue;
+        set_num_threads(n % 2 ? 1 : 2);
+        std::vector<float> part(static_cast<size_t>(n * out));
+        linear(x.data() + start * in, n, w.view, part.data(), bias.data());
+        for (int64_t i = 0; i < n * out; ++i)
+          ASSERT_EQ(std::memcmp(&part[size_t(i)], &y[size_t(start * out + i)], 4), 0)
+              << dtype_name(t) << " rows " << start << "+" << n << " output " << i;
+      }
+  }
+  set_num_threads(threads);
 }
 
 TEST(Linear, RejectsBadWeights) {

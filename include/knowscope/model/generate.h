@@ -29,6 +29,12 @@ struct GenerateSeq {
   int64_t prompt_tokens = 0;  // the prompt's length: positions >= it hold generated tokens
 };
 
+// Where one prompt's completions draw their randomness from (GenerateOptions::prompt_seeds).
+struct PromptSeed {
+  uint64_t seed = 0;
+  uint64_t stream = 0;  // e.g. the prompt's index within its own group of prompts
+};
+
 enum class StopReason { MaxTokens, StopToken, StopString, Callback, ContextFull };
 const char* stop_reason_name(StopReason r);
 
@@ -45,6 +51,11 @@ struct GenerateOptions {
   // One completion per entry for every prompt, e.g. {greedy} or {greedy, 10 x temperature 1}.
   std::vector<SamplingParams> samples = {SamplingParams{}};
   uint64_t seed = 0;  // each completion draws from derive_seed(seed, prompt, sample)
+  // Per-prompt seeds (empty: none): completion `sample` of prompt p draws from
+  // derive_seed(prompt_seeds[p].seed, prompt_seeds[p].stream, sample) instead, so a prompt's
+  // samples are the same whichever other prompts share the call and wherever it stands in it.
+  // Empty means {seed, p} for every prompt p (the single-seed behaviour above).
+  std::vector<PromptSeed> prompt_seeds;
   // Upper bounds on the work of one forward call: live sequences decoded together, and prompt
   // tokens prefilled together.
   int max_batch_sequences = 64;
@@ -69,7 +80,8 @@ struct Completion {
 };
 
 // Completions in order (prompt 0 sample 0, prompt 0 sample 1, ..., prompt 1 sample 0, ...).
-// Results do not depend on batching: each completion's draws come from its own seeded generator.
+// Each completion's draws come from its own seeded generator, and linear() computes every row the
+// same way whatever the batch (see matmul.h), so results do not depend on batching.
 std::vector<Completion> generate(const Model& model,
                                  const std::vector<std::vector<int32_t>>& prompts,
                                  const GenerateOptions& options);

@@ -3,9 +3,11 @@
 // records in a JSONL log that a rerun resumes from. Labels and splits are then computed from the
 // records (study/labels_file.h).
 //
-// Determinism: all prompts of one entity go through one generate() call whose seed is derived from
-// (config seed, entity type, entity name), so an entity's completions depend only on the model, the
-// config and the entity: not on which other entities are selected, on their order, or on a resume.
+// Determinism: prompt j of an entity draws its completions from (entity_seed(config seed, entity
+// type, entity name), j) (GenerateOptions::prompt_seeds), and the engine computes each sequence
+// the same way whatever shares its batch, so an entity's completions depend only on the model, the
+// config and the entity: not on which other entities are selected or batched with it, on their
+// order, or on a resume.
 #pragma once
 
 #include <cstdint>
@@ -71,7 +73,7 @@ class AnswerLineScanner {
   bool started_ = false, ended_ = false;
 };
 
-// A well-mixed 64-bit seed for one entity's generate() call.
+// A well-mixed 64-bit seed for one entity's prompts (prompt j: PromptSeed{entity_seed, j}).
 uint64_t entity_seed(uint64_t seed, std::string_view entity_type, std::string_view entity);
 
 // The text fed to the model for a built prompt, and whether the tokenizer must add BOS. base and
@@ -91,11 +93,19 @@ struct EntityGeneration {
   int64_t prompt_tokens = 0;
 };
 
-// Every attribute prompt of one entity (build_prompts order) in one generate() call: a greedy
-// completion and `samples` sampled ones per prompt. Completions are decoded without special
-// tokens (as vLLM does) and cut at answer_line_end when early_stop_applies.
+// Every attribute prompt of one entity (build_prompts order): a greedy completion and `samples`
+// sampled ones per prompt. Completions are decoded without special tokens (as vLLM does) and cut
+// at answer_line_end when early_stop_applies.
 EntityGeneration generate_entity_records(const Model& model, const Entity& entity,
                                          const LabellingConfig& config);
+// The same for several entities in one generate() call (all their sequences decode together,
+// which is faster): one result per entity, each equal to generate_entity_records' for it alone.
+std::vector<EntityGeneration> generate_entities_records(const Model& model,
+                                                        std::span<const Entity* const> entities,
+                                                        const LabellingConfig& config);
+
+// Sequences (prompts x (1 + samples)) that run_labelling_generation decodes together by default.
+inline constexpr int kLabellingBatchSequences = 192;
 
 // Entities to label: per type (in `types` order; empty: entity_types()), a seeded random sample of
 // `per_type` entities (0: all), in the order of numpy.random.RandomState(seed).permutation, so a
@@ -116,12 +126,14 @@ struct LabellingRunStats {
 };
 
 // Generates the records that `log_path` lacks for `entities` and appends them, one entity per
-// write, so a kill loses at most the entity in progress. Entities are visited round-robin over
-// their types, so a stopped run has some of each. A torn last line is cut first; a record counts
-// as done when its key and prompt text match. `progress`: a Progress bar on stderr.
+// write, so a kill loses at most the call in progress: whole entities, about `batch_sequences`
+// sequences per generate() call (results do not depend on it). Entities are visited round-robin
+// over their types, so a stopped run has some of each. A torn last line is cut first; a record
+// counts as done when its key and prompt text match. `progress`: a Progress bar on stderr.
 LabellingRunStats run_labelling_generation(const Model& model, std::span<const Entity> entities,
                                            const LabellingConfig& config,
-                                           const std::string& log_path, bool progress = true);
+                                           const std::string& log_path, bool progress = true,
+                                           int batch_sequences = kLabellingBatchSequences);
 
 // The records of `entities` from a log: the last record of each prompt whose prompt text matches,
 // in selection order (entities, then their attributes), with correct_answer taken from the entity
