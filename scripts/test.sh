@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh all
 export KNOWSCOPE_REQUIRE_MODELS=1  # the real models are present now: their tests must not skip
+export KNOWSCOPE_REQUIRE_BROWSER=1  # chromium is installed by the setup: the report test must not skip
 
 if [[ ${KNOWSCOPE_SKIP_SANITIZERS:-0} != 1 ]]; then
   asan=${BUILD_DIR:-build}-asan

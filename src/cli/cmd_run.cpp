@@ -36,6 +36,9 @@ Runner add_run(CLI::App& app) {
   sub->add_option("--entities", cli->o.entities, "Entity file in the paper's schema");
   sub->add_option("--labels", cli->o.labels, "An existing labels file (skips labelling)");
   sub->add_option("--threads", cli->o.threads, "Threads (default: all cores)");
+  sub->add_option("--min-known-attributes", cli->o.min_known_attributes,
+                  "Known = this many attributes known (paper 2; quick/default profiles use 1)")
+      ->check(CLI::Range(1, 6));
   sub->add_option("--only", cli->only,
                   "Run only these stages (comma list: labelling,sae,latents,steering,heads,"
                   "uncertainty); the others are reused when done");

@@ -4,10 +4,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "knowscope/core/error.h"
 #include "knowscope/io/atomic_file.h"
 #include "knowscope/model/model.h"
+#include "knowscope/study/templates.h"
 
 namespace knowscope::study {
 namespace {
@@ -46,15 +48,25 @@ void claim_folder(const LabellingRun& run) {
 
 }  // namespace
 
-std::string labels_file_name(const LabelOptions& rule, uint32_t split_seed) {
+std::string labels_file_name(const LabelOptions& rule, uint32_t split_seed,
+                             const std::vector<std::string>& types) {
   const LabelOptions paper;
-  if (rule.min_correct_fraction == paper.min_correct_fraction &&
-      rule.min_known_attributes == paper.min_known_attributes && split_seed == 42)
-    return std::string(kLabelsFile);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "labels-c%g-k%d-s%u.json", rule.min_correct_fraction,
-                rule.min_known_attributes, unsigned(split_seed));
-  return buf;
+  std::string name = "labels";
+  if (rule.min_correct_fraction != paper.min_correct_fraction ||
+      rule.min_known_attributes != paper.min_known_attributes || split_seed != 42) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "-c%g-k%d-s%u", rule.min_correct_fraction,
+                  rule.min_known_attributes, unsigned(split_seed));
+    name += buf;
+  }
+  // A selection of fewer types gets its own file, so that labelling one type never replaces the
+  // labels of all four that share this folder's generations.
+  std::set<std::string> asked(types.begin(), types.end());
+  std::set<std::string> all;
+  for (auto t : entity_types()) all.insert(std::string(t));
+  if (!types.empty() && asked != all)
+    for (const auto& t : types) name += "-" + t;
+  return name + ".json";
 }
 
 LabellingResult run_labelling(const Model& model, std::span<const Entity> entities,
@@ -63,7 +75,9 @@ LabellingResult run_labelling(const Model& model, std::span<const Entity> entiti
   claim_folder(run);
   LabellingResult res;
   res.log_path = (fs::path(run.dir) / kGenerationsFile).string();
-  res.labels_path = (fs::path(run.dir) / labels_file_name(run.rule, run.split_seed)).string();
+  res.labels_path =
+      (fs::path(run.dir) / labels_file_name(run.rule, run.split_seed, run.selection.types))
+          .string();
   if (run.generate)
     res.stats = run_labelling_generation(model, entities, run.config, res.log_path, run.progress);
   const GenerationLog log = read_generation_log(res.log_path);

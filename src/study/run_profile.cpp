@@ -28,6 +28,7 @@ RunProfile run_profile(const std::string& name) {
     p.label_per_type = 0;
     p.label_samples = 10;
     p.label_early_stop = false;
+    p.label_min_known_attributes = 2;  // the paper's rule
     p.sae_profile = "full";
     p.latents_generic_docs = 10000;
     p.steer_n_per_type = 100;

@@ -79,7 +79,10 @@ StageOutcome stage_labelling(RunContext& ctx) {
     sel.types = ctx.profile.label_types;
     std::string source;
     const json dataset = dataset_identity(ctx.options.entities, &source);
-    const LabelOptions rule;
+    LabelOptions rule;
+    rule.min_known_attributes = ctx.options.min_known_attributes >= 0
+                                    ? ctx.options.min_known_attributes
+                                    : ctx.profile.label_min_known_attributes;
     const json config = {{"model_id", ctx.model_id},
                          {"labelling_config", json::parse(labelling_config_json(cfg))},
                          {"types", sel.types},

@@ -43,9 +43,11 @@ constexpr StagePlan kStages[] = {
 };
 
 json options_json(const RunOptions& o) {
-  return {{"model", o.model},     {"profile", o.profile},   {"out", o.out},
-          {"sae_set", o.sae_set}, {"entities", o.entities}, {"labels", o.labels},
-          {"threads", o.threads}, {"only", o.only}};
+  return {{"model", o.model},       {"profile", o.profile},
+          {"out", o.out},           {"sae_set", o.sae_set},
+          {"entities", o.entities}, {"labels", o.labels},
+          {"threads", o.threads},   {"min_known_attributes", o.min_known_attributes},
+          {"only", o.only}};
 }
 
 json profile_json(const RunProfile& p) {
@@ -54,6 +56,7 @@ json profile_json(const RunProfile& p) {
           {"label_per_type", p.label_per_type},
           {"label_samples", p.label_samples},
           {"label_early_stop", p.label_early_stop},
+          {"label_min_known_attributes", p.label_min_known_attributes},
           {"sae_profile", p.sae_profile},
           {"latents_generic_docs", p.latents_generic_docs},
           {"steer_n_per_type", p.steer_n_per_type},

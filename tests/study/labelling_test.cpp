@@ -506,6 +506,14 @@ TEST(LabelsFromRecords, CountsAndScoresAreWhatTheRecordsImply) {
   }
 }
 
+TEST(LabellingRun, FewerTypesGetTheirOwnLabelsFile) {
+  const LabelOptions paper, relaxed{0.3, 1};
+  EXPECT_EQ(labels_file_name(paper, 42), "labels.json");
+  EXPECT_EQ(labels_file_name(paper, 42, {"song", "city", "movie", "player"}), "labels.json");
+  EXPECT_EQ(labels_file_name(paper, 42, {"movie"}), "labels-movie.json");
+  EXPECT_EQ(labels_file_name(relaxed, 42, {"city", "song"}), "labels-c0.3-k1-s42-city-song.json");
+}
+
 TEST(LabelsFromRecords, SplitsAre50_10_40PerTypeAndLabel) {
   std::vector<GenerationRecord> recs;
   std::vector<Entity> es;

@@ -9,6 +9,7 @@
 
 #include <span>
 #include <string>
+#include <vector>
 
 #include "knowscope/study/entities.h"
 #include "knowscope/study/labelling.h"
@@ -37,8 +38,11 @@ struct LabellingResult {
 };
 
 // "labels.json" for the paper's rule (0.3, 2) and split seed 42, else e.g.
-// "labels-c0.5-k1-s42.json", so relabelling with another rule never replaces the paper's labels.
-std::string labels_file_name(const LabelOptions& rule, uint32_t split_seed);
+// "labels-c0.5-k1-s42.json", so relabelling with another rule never replaces the paper's labels;
+// a selection of fewer than the four types appends them ("labels-movie.json"), so that it never
+// replaces the labels of all four either.
+std::string labels_file_name(const LabelOptions& rule, uint32_t split_seed,
+                             const std::vector<std::string>& types = {});
 
 // `entities`: the selected entities (select_entities). Throws Error when the folder's config.json
 // names another model or config, or (generate = false) when a prompt has no record.
