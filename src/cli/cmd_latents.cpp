@@ -23,6 +23,7 @@ struct LatentsCliOptions {
   std::string model = "gemma-3-270m";
   std::string sae_set, labels, out = ".", corpus, sentences;
   std::string selection_split = "train";
+  int min_type_entities = 1;
   int generic_docs = 2000;
   int context_docs = 500;
   int top_n = 20;
@@ -78,6 +79,7 @@ int run(const LatentsCliOptions& o) {
   cfg.sentences =
       o.no_sentences ? "" : (o.sentences.empty() ? find_default_sentences() : o.sentences);
   cfg.selection_all = o.selection_split == "all";
+  cfg.min_type_entities = o.min_type_entities;
   cfg.generic_docs = o.generic_docs;
   cfg.context_docs = o.context_docs;
   cfg.top_n = o.top_n;
@@ -119,6 +121,9 @@ Runner add_latents(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--context-docs", opt->context_docs,
                   "Corpus documents searched for top-activating contexts")
+      ->capture_default_str();
+  cmd->add_option("--min-type-entities", opt->min_type_entities,
+                  "Known and unknown entities a type needs to enter the min over types")
       ->capture_default_str();
   cmd->add_option("--selection-split", opt->selection_split,
                   "Entities the scores use: train (paper text) or all (authors' code)")

@@ -122,6 +122,7 @@ std::string latents_to_json(const LatentsResult& R) {
                   {{"min_correct_fraction", R.min_correct_fraction},
                    {"min_known_attributes", R.min_known_attributes}}}};
   j["config"] = {{"selection_split", c.selection_all ? "all" : "train"},
+                 {"min_type_entities", c.min_type_entities},
                  {"fire_threshold", c.fire_threshold},
                  {"generic_freq_cap", c.generic_freq_cap},
                  {"top_n", c.top_n},
@@ -302,7 +303,8 @@ std::string format_latents_summary(const LatentsResult& R) {
   }
   o << ")\n";
   if (!R.types_excluded.empty()) {
-    o << "types left out of the min (no known or no unknown): ";
+    o << "types left out of the min (fewer than " << std::max(1, R.config.min_type_entities)
+      << " known or unknown): ";
     for (const auto& t : R.types_excluded) o << t << " ";
     o << "\n";
   }

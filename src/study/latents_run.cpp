@@ -267,19 +267,19 @@ LatentsResult run_latents(const Model& model, const LatentsConfig& cfg) {
     if (in_selection(e, cfg.selection_all)) add_count(R.selection_counts, e);
     if (held_out(e)) add_count(R.heldout_counts, e);
   }
-  const std::vector<int> types = scorable_types(sel_counts.front());
+  const std::vector<int> types = scorable_types(sel_counts.front(), cfg.min_type_entities);
   std::vector<std::string> scored_names;
   for (int t : types) scored_names.push_back(R.types[t]);
   for (size_t t = 0; t < R.types.size(); ++t)
     if (std::find(types.begin(), types.end(), int(t)) == types.end())
       R.types_excluded.push_back(R.types[t]);
   if (!R.types_excluded.empty())
-    R.notes.push_back(
-        "types without both known and unknown scoring entities are left out of "
-        "the min over types");
+    R.notes.push_back("types with fewer than " +
+                      std::to_string(std::max(1, cfg.min_type_entities)) +
+                      " known or unknown scoring entities are left out of the min over types");
   if (types.empty())
     R.notes.push_back(
-        "no entity type has both known and unknown scoring entities: no latent "
+        "no entity type has enough known and unknown scoring entities: no latent "
         "can be selected");
 
   // 4. Per-layer profile.

@@ -52,10 +52,11 @@ double separation(const FiringCounts& c, Side side, int type, int64_t latent) {
   return side == Side::known ? fk - fu : fu - fk;
 }
 
-std::vector<int> scorable_types(const FiringCounts& c) {
+std::vector<int> scorable_types(const FiringCounts& c, int min_entities) {
   std::vector<int> out;
+  const int64_t floor = std::max(1, min_entities);
   for (int t = 0; t < c.n_types; ++t)
-    if (c.n_known[t] > 0 && c.n_unknown[t] > 0) out.push_back(t);
+    if (c.n_known[t] >= floor && c.n_unknown[t] >= floor) out.push_back(t);
   return out;
 }
 

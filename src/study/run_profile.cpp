@@ -31,6 +31,7 @@ RunProfile run_profile(const std::string& name) {
     p.label_min_known_attributes = 2;  // the paper's rule
     p.sae_profile = "full";
     p.latents_generic_docs = 10000;
+    p.latents_min_type_entities = 1;  // the paper's
     p.steer_n_per_type = 100;
     p.steer_n_random = 10;
     p.patch_pairs = 32;

@@ -43,6 +43,7 @@ StageOutcome stage_latents(RunContext& ctx) {
   json config = {{"labels", ctx.labels_hash},
                  {"sae", ctx.sae_hash},
                  {"generic_docs", ctx.profile.latents_generic_docs},
+                 {"min_type_entities", ctx.profile.latents_min_type_entities},
                  {"corpus", corpus},
                  {"sentences", sentences}};
   if (fs::exists(corpus)) config["corpus_bytes"] = fs::file_size(corpus);
@@ -60,6 +61,7 @@ StageOutcome stage_latents(RunContext& ctx) {
     cfg.corpus = corpus;
     cfg.sentences = sentences;
     cfg.generic_docs = ctx.profile.latents_generic_docs;
+    cfg.min_type_entities = ctx.profile.latents_min_type_entities;
     cfg.context_docs = std::min(cfg.context_docs, cfg.generic_docs);
     cfg.progress = ctx.options.progress;
     const LatentsResult r = run_latents(ctx.model(), cfg);

@@ -57,6 +57,7 @@ json profile_json(const RunProfile& p) {
           {"label_samples", p.label_samples},
           {"label_early_stop", p.label_early_stop},
           {"label_min_known_attributes", p.label_min_known_attributes},
+          {"latents_min_type_entities", p.latents_min_type_entities},
           {"sae_profile", p.sae_profile},
           {"latents_generic_docs", p.latents_generic_docs},
           {"steer_n_per_type", p.steer_n_per_type},

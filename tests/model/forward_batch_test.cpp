@@ -13,10 +13,11 @@
 namespace knowscope {
 namespace {
 
-// Not bitwise: rows of different batches go through the same per-row code, but the linear layers'
-// kernel depends on how many rows there are (see LinearPath; and
-// OpenBLAS picks different kernels and blockings by matrix size), which changes float32 rounding
-// (~1e-7 relative per product), not the math. So the tolerance is relative to the logits' range:
+// The default linear kernel (LinearPath::Tiles) computes every output with the same arithmetic
+// whatever the number of rows, so a batch is bitwise equal to each sequence alone (asserted).
+// The other paths (LinearPath::Dot|Rows|Gemm; OpenBLAS picks kernels and blockings by matrix
+// size) change float32 rounding (~1e-7 relative per product), not the math, so the tolerance
+// that also covers them is relative to the logits' range:
 // |diff| <= 2e-5 * max|logit|. The tiny Gemma 2 model, built so that both softcaps saturate,
 // amplifies float32 rounding about 100x (it is also the furthest from transformers, 1.7e-4), so
 // it gets 1e-4 (observed 1.9e-5).
@@ -86,6 +87,7 @@ TEST_P(ForwardBatch, BatchOfDifferentLengthsEqualsEachAlone) {
       "range (%s)\n",
       GetParam().c_str(), seqs_.size(), worst, worst / tol_ * same_math_rel(GetParam()),
       bitwise ? "bitwise equal" : "not bitwise");
+  EXPECT_TRUE(bitwise) << "the default linear kernel must not depend on the batch";
 
   // With the sgemm path forced for every row count, only BLAS blocking could differ.
   set_linear_path(LinearPath::Gemm);

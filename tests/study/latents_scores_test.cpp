@@ -203,6 +203,12 @@ TEST(LatentScores, TypesWithoutBothLabelsAreNotScored) {
   EXPECT_DOUBLE_EQ(separation(c, Side::unknown, 2, 1), 1.0);
   EXPECT_THROW(c.add(3, true, std::vector<int32_t>{}), Error);
   EXPECT_THROW(c.add(0, true, std::vector<int32_t>{4}), Error);
+  // A floor of 2: type 2 has two unknown entities but one known, type 0 one of each.
+  c.add(2, false, std::vector<int32_t>{});
+  EXPECT_EQ(scorable_types(c, 2), (std::vector<int>{}));
+  c.add(2, true, std::vector<int32_t>{});
+  EXPECT_EQ(scorable_types(c, 2), (std::vector<int>{2}));
+  EXPECT_EQ(scorable_types(c, 0), (std::vector<int>{0, 2}));  // below 1 means 1
 }
 
 }  // namespace

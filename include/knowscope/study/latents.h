@@ -25,6 +25,11 @@ struct LatentsConfig {
   std::string sentences;   // free sentences (data/latents/sentences.json); "" skips them
   // Which entities the scores and the selection use: the train split (paper text) or all.
   bool selection_all = false;
+  // A type enters the min over types only with at least this many known and this many unknown
+  // scoring entities (paper: 1, with thousands). With one known entity in a type, every latent
+  // that entity happens to fire on scores as if it separated the type; a small model's study
+  // needs a floor (knowscope run's quick/default profiles use 3). Left-out types are listed.
+  int min_type_entities = 1;
   int generic_docs = 2000;     // corpus documents read for the generic frequency
   uint64_t generic_seed = 10;  // random.seed of the paper's word draw
   int generic_seq_len = 128;

@@ -37,8 +37,9 @@ struct FiringCounts {
 // s for `side` of latent j on type t: f_side - f_other.
 double separation(const FiringCounts& c, Side side, int type, int64_t latent);
 
-// Types with at least one known and one unknown entity: the ones a min over types ranges over.
-std::vector<int> scorable_types(const FiringCounts& c);
+// Types with at least `min_entities` known and as many unknown entities: the ones a min over
+// types ranges over.
+std::vector<int> scorable_types(const FiringCounts& c, int min_entities = 1);
 
 // Per latent, min (and mean) over `types` of s. Empty `types` gives all zeros.
 std::vector<double> min_over_types(const FiringCounts& c, Side side, std::span<const int> types);

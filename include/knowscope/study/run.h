@@ -35,7 +35,8 @@ struct RunProfile {
   // SAE set: the SAE engineer's training profile name when no set is given or cached
   std::string sae_profile = "default";
   // latents (study/latents.h)
-  int latents_generic_docs = 2000;  // generic-corpus documents for the 2% frequency filter
+  int latents_generic_docs = 2000;    // generic-corpus documents for the 2% frequency filter
+  int latents_min_type_entities = 3;  // known and unknown entities a type needs to enter the min
   // steering (study/steering.h)
   int steer_n_per_type = 20;  // prompts per entity type per condition
   int steer_n_random = 10;    // random-latent controls per side
