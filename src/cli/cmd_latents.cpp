@@ -7,12 +7,14 @@
 #include "cli/commands.h"
 #include "knowscope/core/error.h"
 #include "knowscope/core/parallel.h"
+#include "knowscope/io/atomic_file.h"
 #include "knowscope/model/model.h"
 #include "knowscope/model/registry.h"
 #include "knowscope/sae/corpus.h"
 #include "knowscope/sae/sae_set.h"
 #include "knowscope/study/labelling.h"
 #include "knowscope/study/latents.h"
+#include "knowscope/study/report.h"
 
 namespace knowscope::cli {
 namespace {
@@ -23,6 +25,7 @@ struct LatentsCliOptions {
   std::string model = "gemma-3-270m";
   std::string sae_set, labels, out = ".", corpus, sentences;
   std::string selection_split = "train";
+  bool html = false;
   int min_type_entities = 1;
   int generic_docs = 2000;
   int context_docs = 500;
@@ -93,6 +96,12 @@ int run(const LatentsCliOptions& o) {
   const study::LatentsResult result = study::run_latents(model, cfg);
   const std::string path = study::write_latents_json(o.out, result);
   std::printf("%s", study::format_latents_summary(result).c_str());
+  if (o.html) {
+    const std::string page_path = (fs::path(o.out) / "latents.html").string();
+    write_file_atomic(page_path, study::render_latents_page(
+                                     nlohmann::json::parse(study::latents_to_json(result))));
+    std::printf("wrote %s\n", page_path.c_str());
+  }
   std::printf("wrote %s (%.1f s)\n", path.c_str(),
               result.seconds.count("total") ? result.seconds.at("total") : 0.0);
   return 0;
@@ -132,6 +141,9 @@ Runner add_latents(CLI::App& app) {
                   "Free sentences about real and invented entities (default: "
                   "data/latents/sentences.json)");
   cmd->add_flag("--no-sentences", opt->no_sentences, "Skip the free sentences");
+  cmd->add_flag("--html", opt->html,
+                "Also write <out>/latents.html: layer profile, top latents, token highlights, "
+                "top contexts (self-contained, Chart.js inlined)");
   cmd->add_option("--top", opt->top_n, "Latents kept per side")->capture_default_str();
   cmd->add_option("--n-random", opt->n_random, "Random-latent controls per side")
       ->capture_default_str();
