@@ -14,14 +14,17 @@ namespace knowscope::study {
 namespace fs = std::filesystem;
 namespace {
 
-// The sweep factors and balance coefficients of a profile (units of the mean residual norm).
+// The sweep factors and balance coefficients of a profile (units of the mean residual norm at the
+// last entity token). The paper's alpha is about 2x the Gemma 2 2B norm, but Gemma 3's residual
+// norm is dominated by a few massive dimensions (~6,000-18,000 on gemma-3-270m), and there text
+// degenerates from about 0.1x (docs/steering.md), so the grid is dense below 1.
 std::vector<double> sweep_factors(const RunProfile& p) {
-  if (p.name == "quick") return {0, 2, 4};
-  return {0, 0.5, 1, 1.5, 2, 3, 4};
+  if (p.name == "quick") return {0, 0.05, 0.2};
+  return {0, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2};
 }
 std::vector<double> balance_coefficients(const RunProfile& p) {
-  if (p.name == "quick") return {-2, 0, 2};
-  return {-4, -2, -1, 0, 1, 2, 4};
+  if (p.name == "quick") return {-0.2, 0, 0.2};
+  return {-0.4, -0.2, -0.05, 0, 0.05, 0.2, 0.4};
 }
 
 // Runs `make` unless <dir>/<file> exists (this stage folder only survives under the same config).
@@ -89,7 +92,9 @@ StageOutcome stage_steering(RunContext& ctx) {
       if (sw.prompts.empty()) sw.prompts = steer.unknown_prompts;
       return to_json(steer, run_sweep(steer, sw));
     });
-    if (sweep.value("chosen_factor", 0.0) > 0) steer.factor_unknown = sweep["chosen_factor"];
+    // One calibrated factor for both latents, as the paper used one alpha for both on 2B.
+    if (sweep.value("chosen_factor", 0.0) > 0)
+      steer.factor_unknown = steer.factor_known = sweep["chosen_factor"];
     const json refusal =
         step(sc, "refusal.json", [&] { return to_json(steer, run_refusal(steer)); });
     step(sc, "balance.json", [&] {
