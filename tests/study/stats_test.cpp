@@ -56,7 +56,8 @@ void expect_rel(double got, double want, double rel, const std::string& what) {
 }
 
 TEST(Stats, MomentsMatchNumpy) {
-  for (const auto& c : load("moments")["cases"]) {
+  const json fixture = load("moments");  // kept alive for the loop
+  for (const auto& c : fixture["cases"]) {
     const auto x = vec(c["x"]);
     expect_rel(mean(x), num(c["mean"]), 1e-13, "mean");
     expect_rel(variance(x, 0), num(c["var0"]), 1e-12, "var0");
@@ -68,7 +69,8 @@ TEST(Stats, MomentsMatchNumpy) {
 
 TEST(Stats, WelchMatchesScipy) {
   int i = 0;
-  for (const auto& c : load("ttest")["cases"]) {
+  const json fixture = load("ttest");  // kept alive for the loop
+  for (const auto& c : fixture["cases"]) {
     const std::string what = "case " + std::to_string(i++);
     const auto a = vec(c["a"]), b = vec(c["b"]);
     const WelchTest w = welch_t_test(a, b);
@@ -105,7 +107,8 @@ TEST(Stats, IncompleteBetaAndStudentT) {
 }
 
 TEST(Stats, RocAndAurocMatchSklearn) {
-  for (const auto& c : load("roc")["cases"]) {
+  const json fixture = load("roc");  // kept alive for the loop
+  for (const auto& c : fixture["cases"]) {
     const auto s = vec(c["scores"]);
     const auto y = ivec(c["labels"]);
     expect_rel(auroc(s, y), c["auroc"].get<double>(), 1e-12, "auroc");
@@ -128,7 +131,8 @@ TEST(Stats, RocRejectsBadLabels) {
 }
 
 TEST(Stats, F1AndBestThresholdMatchSklearn) {
-  for (const auto& c : load("f1")["cases"]) {
+  const json fixture = load("f1");  // kept alive for the loop
+  for (const auto& c : fixture["cases"]) {
     const auto s = vec(c["scores"]);
     const auto y = ivec(c["labels"]);
     for (const auto& at : c["at"])
@@ -144,7 +148,8 @@ TEST(Stats, F1AndBestThresholdMatchSklearn) {
 }
 
 TEST(Stats, WilsonMatchesScipy) {
-  for (const auto& c : load("wilson")["cases"]) {
+  const json fixture = load("wilson");  // kept alive for the loop
+  for (const auto& c : fixture["cases"]) {
     const Interval w = wilson_interval(c["successes"], c["n"]);
     EXPECT_NEAR(w.lo, c["lo"].get<double>(), 1e-12) << c.dump();
     EXPECT_NEAR(w.hi, c["hi"].get<double>(), 1e-12) << c.dump();
@@ -153,7 +158,8 @@ TEST(Stats, WilsonMatchesScipy) {
 }
 
 TEST(Stats, LogisticMatchesSklearn) {
-  for (const auto& c : load("logistic")["cases"]) {
+  const json fixture = load("logistic");  // kept alive for the loop
+  for (const auto& c : fixture["cases"]) {
     const size_t rows = c["rows"], cols = c["cols"];
     const auto x = fvec(c["x"]);
     const auto y = ivec(c["labels"]);

@@ -19,7 +19,8 @@ nlohmann::json reference() {
 }
 
 TEST(SteerUnit, ShuffleIsPythons) {
-  for (const auto& s : reference()["shuffles"]) {
+  const nlohmann::json ref = reference();  // kept alive for the loop
+  for (const auto& s : ref["shuffles"]) {
     const auto got = python_shuffled_indices(s["n"].get<size_t>(), s["seed"].get<uint32_t>());
     EXPECT_EQ(got, s["order"].get<std::vector<size_t>>())
         << "n " << s["n"] << " seed " << s["seed"];
@@ -27,7 +28,8 @@ TEST(SteerUnit, ShuffleIsPythons) {
 }
 
 TEST(SteerUnit, WilsonIsStatsmodels) {
-  for (const auto& w : reference()["wilson"]) {
+  const nlohmann::json ref = reference();  // kept alive for the loop
+  for (const auto& w : ref["wilson"]) {
     const Interval ci = wilson_interval(w["k"].get<size_t>(), w["n"].get<size_t>());
     EXPECT_NEAR(ci.lo, w["lo"].get<double>(), 1e-9) << w["k"] << "/" << w["n"];
     EXPECT_NEAR(ci.hi, w["hi"].get<double>(), 1e-9) << w["k"] << "/" << w["n"];
