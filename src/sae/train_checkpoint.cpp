@@ -22,23 +22,9 @@ using nlohmann::json;
 
 namespace {
 
-const char* arch_key(SaeTrainArch a) {
-  switch (a) {
-    case SaeTrainArch::JumpRelu:
-      return "jumprelu";
-    case SaeTrainArch::TopK:
-      return "topk";
-    case SaeTrainArch::BatchTopK:
-      return "batchtopk";
-    case SaeTrainArch::Relu:
-      return "relu";
-  }
-  return "?";
-}
-
 // The settings a resumed run must share with the checkpoint.
 json identity(const SaeTrainConfig& c, int64_t d_in) {
-  return {{"arch", arch_key(c.arch)},
+  return {{"arch", train_arch_name(c.arch)},
           {"d_in", d_in},
           {"d_sae", c.d_sae},
           {"k", c.k},
@@ -82,6 +68,20 @@ Shape shape_of(const sae_detail::Trainer& t, const sae_detail::Param& p) {
 }
 
 }  // namespace
+
+const char* train_arch_name(SaeTrainArch a) {
+  switch (a) {
+    case SaeTrainArch::JumpRelu:
+      return "jumprelu";
+    case SaeTrainArch::TopK:
+      return "topk";
+    case SaeTrainArch::BatchTopK:
+      return "batchtopk";
+    case SaeTrainArch::Relu:
+      return "relu";
+  }
+  return "?";
+}
 
 std::string latest_checkpoint(const std::string& dir) {
   fs::path latest = fs::path(dir) / "latest";

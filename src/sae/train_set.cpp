@@ -39,20 +39,6 @@ std::string hook_for(const std::string& tmpl, int layer) {
   return h;
 }
 
-const char* train_arch_name(SaeTrainArch a) {
-  switch (a) {
-    case SaeTrainArch::JumpRelu:
-      return "jumprelu";
-    case SaeTrainArch::TopK:
-      return "topk";
-    case SaeTrainArch::BatchTopK:
-      return "batchtopk";
-    case SaeTrainArch::Relu:
-      return "relu";
-  }
-  return "?";
-}
-
 int64_t total_steps(const SaeSetTrainConfig& c) {
   return std::max<int64_t>(
       1, int64_t(std::ceil(double(c.train_tokens) * c.passes / double(c.sae.batch_size))));

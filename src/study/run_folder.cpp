@@ -7,10 +7,10 @@
 
 #include "knowscope/core/error.h"
 #include "knowscope/io/atomic_file.h"
+#include "study/run_stages.h"
 
 namespace knowscope::study {
 namespace fs = std::filesystem;
-namespace {
 
 std::string now_iso() {
   std::time_t t = std::time(nullptr);
@@ -18,6 +18,8 @@ std::string now_iso() {
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
   return buf;
 }
+
+namespace {
 
 void check_stage_name(const std::string& name) {
   check(!name.empty() && name.find_first_of("/\\. ") == std::string::npos, "run_stage", "name",

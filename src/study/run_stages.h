@@ -36,6 +36,9 @@ struct RunContext {
 };
 
 // Throws StageUnavailable naming the missing upstream stage when `hash` is empty.
+// The current UTC time, ISO 8601 ("2026-11-26T23:55:44Z"), for the run records.
+std::string now_iso();
+
 void require_stage(const std::string& hash, const std::string& stage, const std::string& why);
 
 // run_stage with ctx's folder; with ctx.reuse_only, a stage not already done is "unavailable".

@@ -17,13 +17,6 @@ namespace knowscope::study {
 namespace fs = std::filesystem;
 namespace {
 
-std::string now_iso() {
-  std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
-}
-
 std::string minutes(double s) {
   char buf[32];
   if (s < 0) return "?";

@@ -25,6 +25,8 @@
 namespace knowscope {
 
 enum class SaeTrainArch { JumpRelu, TopK, BatchTopK, Relu };
+// "jumprelu", "topk", "batchtopk", "relu": the names in checkpoints and sae_set.json.
+const char* train_arch_name(SaeTrainArch a);
 enum class BdecInit { Zero, Mean, GeometricMedian };
 
 struct SaeTrainConfig {
