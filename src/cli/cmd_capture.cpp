@@ -28,6 +28,7 @@ struct CaptureCliOptions {
   int64_t shard_prompts = 1024;
   int threads = 0;
   bool no_bos = false;
+  std::string numerics = "exact";
 };
 
 struct PromptLine {
@@ -121,6 +122,11 @@ Runner add_capture(CLI::App& app) {
       ->check(CLI::Range(int64_t(1), int64_t(1) << 30));
   cmd->add_option("--threads", opt->threads, "Worker threads (default: all cores)");
   cmd->add_flag("--no-bos", opt->no_bos, "Do not add BOS to the prompts");
+  cmd->add_option(
+         "--numerics", opt->numerics,
+         "Arithmetic: exact (float32 from the file's weights) or llama.cpp / llama.cpp-f32-cache "
+         "(llama.cpp's CPU rounding reproduced, to compare with it; docs/engine.md)")
+      ->capture_default_str();
   return [opt] {
     if (opt->threads > 0) set_num_threads(opt->threads);
     std::vector<PromptLine> lines;
@@ -133,6 +139,7 @@ Runner add_capture(CLI::App& app) {
     CaptureOptions co;
     for (const auto& h : opt->hooks) co.hooks.push_back(parse_hook_request(h));
     co.max_batch_tokens = opt->batch_tokens;
+    co.numerics = parse_numerics(opt->numerics);
     co.progress = true;
     const PositionSpec spec = parse_position_spec(opt->positions);
     const SubstringRule rule =

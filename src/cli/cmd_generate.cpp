@@ -45,6 +45,7 @@ struct GenerateCliOptions {
   std::vector<std::string> steer_latent;
   std::vector<std::string> ablate;
   std::string orthogonalize;
+  std::string numerics = "exact";
 };
 
 // Splits on the first `n` colons: n + 1 parts at most (the last keeps its colons).
@@ -115,6 +116,11 @@ Runner add_generate(CLI::App& app) {
   cmd->add_option("--threads", opt->threads, "Worker threads (default: all cores)");
   cmd->add_option("--stop", opt->stop, "Stop strings");
   cmd->add_flag("--no-bos", opt->no_bos, "Do not add BOS to the prompts");
+  cmd->add_option("--numerics", opt->numerics,
+                  "Arithmetic: exact (float32 from the file's weights) or llama.cpp / "
+                  "llama.cpp-f32-cache (llama.cpp's CPU rounding reproduced, to compare with it; "
+                  "docs/engine.md)")
+      ->capture_default_str();
   cmd->add_flag("--chat", opt->chat,
                 "Wrap each prompt as a user turn in the model's chat template");
   cmd->add_option("--chat-format", opt->chat_format,
@@ -232,6 +238,7 @@ Runner add_generate(CLI::App& app) {
     }
 
     GenerateOptions go;
+    go.numerics = parse_numerics(opt->numerics);
     go.max_new_tokens = opt->max_new_tokens;
     go.stop_strings = opt->stop;
     go.seed = opt->seed;

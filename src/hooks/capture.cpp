@@ -163,6 +163,7 @@ CaptureResult run_capture(const Model& model, std::span<const CapturePrompt> pro
   fo.logits = LogitsMode::None;
   fo.stop_after_layer = needs_final ? -1 : std::max(deepest, 0);
   fo.hooks = &combined;
+  fo.numerics = opt.numerics;
   ForwardState st;
   std::vector<SequenceInput> inputs;
   std::vector<SeqInfo> infos;

@@ -8,6 +8,7 @@
 #include <limits>
 #include <vector>
 
+#include "knowscope/core/ggml_numerics.h"
 #include "knowscope/core/matmul.h"
 #include "knowscope/core/ops.h"
 #include "model/parallel_ref.h"
@@ -36,14 +37,18 @@ enum Phase : unsigned { kScores = 1, kSoftmax = 2, kValues = 4 };
 }  // namespace
 
 void attention_layer(const ModelConfig& c, int layer, std::span<const SequenceInput> batch,
-                     ForwardState& st, const ForwardHooks* hooks) {
+                     ForwardState& st, const ForwardHooks* hooks, Numerics numerics) {
   blas_use_one_thread();
   const BatchLayout& lay = st.layout;
   const int H = c.n_heads, Hkv = c.n_kv_heads, D = c.head_dim;
   const int group = H / Hkv;
   const int64_t qd = c.n_q_dim(), kvd = c.n_kv_dim();
   const int64_t window = c.is_sliding(layer) ? c.sliding_window : 0;
-  const float scale = c.query_scale, cap = c.attn_softcap;
+  const float cap = c.attn_softcap;
+  const bool like_llama = numerics == Numerics::LlamaCpp;  // f16 cache: Q and P rounded too
+  // llama.cpp scales a Gemma query before Q.K (so before its f16 rounding), the others' scores.
+  const bool scale_query_first = like_llama && (c.arch == "gemma2" || c.arch == "gemma3");
+  const float scale = scale_query_first ? 1.0f : c.query_scale;
   const bool hook_scores = hooks && hooks->want(HookPoint::AttnScores, layer);
   const bool hook_pattern = hooks && hooks->want(HookPoint::Pattern, layer);
   const bool whole = hook_scores || hook_pattern;  // materialize every sequence's full [H*T, S]
@@ -113,9 +118,20 @@ void attention_layer(const ModelConfig& c, int layer, std::span<const SequenceIn
     }
     if (phases & kScores) {
       const float* q = st.q.ptr() + (sp.row_begin + it.i0) * qd + it.head * D;
+      int64_t q_stride = qd;
+      thread_local std::vector<float> q16;
+      if (like_llama) {
+        q16.resize(size_t(rows * D));
+        const float pre = scale_query_first ? c.query_scale : 1.0f;
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t i = 0; i < D; ++i) q16[size_t(r * D + i)] = q[r * qd + i] * pre;
+        ggml_numerics::round_f16(q16.data(), rows * D);
+        q = q16.data();
+        q_stride = D;
+      }
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(rows), int(k_to - k_from), D, scale,
-                  q, int(qd), kb + k_from * ks.pos_stride, int(ks.pos_stride), 0.0f, sc + k_from,
-                  int(S));
+                  q, int(q_stride), kb + k_from * ks.pos_stride, int(ks.pos_stride), 0.0f,
+                  sc + k_from, int(S));
       for (int64_t r = 0; r < rows; ++r) {
         float* row = sc + r * S;
         const int64_t pos = first_pos + r, lo = lo_of(pos);
@@ -127,6 +143,9 @@ void attention_layer(const ModelConfig& c, int layer, std::span<const SequenceIn
     if (phases & kSoftmax)
       for (int64_t r = 0; r < rows; ++r) softmax(sc + r * S + k_from, (whole ? S : k_to) - k_from);
     if (phases & kValues) {
+      if (like_llama)
+        for (int64_t r = 0; r < rows; ++r)
+          ggml_numerics::round_f16(sc + r * S + k_from, (whole ? S : k_to) - k_from);
       float* z = st.z.ptr() + (sp.row_begin + it.i0) * qd + it.head * D;
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(rows), D, int(k_to - k_from), 1.0f,
                   sc + k_from, int(S), vb + k_from * ks.pos_stride, int(ks.pos_stride), 0.0f, z,

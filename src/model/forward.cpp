@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "knowscope/core/error.h"
+#include "knowscope/core/ggml_numerics.h"
 #include "knowscope/core/matmul.h"
 #include "knowscope/core/ops.h"
 #include "knowscope/core/quant.h"
@@ -34,9 +35,16 @@ void for_rows(int64_t rows, int64_t cost_per_row, F&& fn) {
       min_chunk);
 }
 
+using RmsNormFn = void (*)(const float*, const float*, float*, int64_t, float);
+
+RmsNormFn rmsnorm_for(Numerics n) {
+  return n != Numerics::Exact ? &ggml_numerics::rmsnorm : &rmsnorm;
+}
+
 void rmsnorm_rows(const float* x, const std::vector<float>& w, float* y, int64_t rows, int64_t n,
-                  float eps) {
-  for_rows(rows, n, [&](int64_t r) { rmsnorm(x + r * n, w.data(), y + r * n, n, eps); });
+                  float eps, Numerics numerics) {
+  const RmsNormFn norm = rmsnorm_for(numerics);
+  for_rows(rows, n, [&](int64_t r) { norm(x + r * n, w.data(), y + r * n, n, eps); });
 }
 
 void add_rows(float* acc, const float* x, int64_t n) {
@@ -81,6 +89,20 @@ void validate_batch(const Model& m, std::span<const SequenceInput> batch,
   }
 }
 
+// llama.cpp's angles (ggml_numerics::rope_angles) for every row.
+void rope_tables_ggml(const BatchLayout& lay, float base, int64_t rot_dim, const float* factors,
+                      float freq_scale, Tensor& cos_t, Tensor& sin_t) {
+  const int64_t half = rot_dim / 2;
+  float* cs = ensure(cos_t, lay.rows, half);
+  float* sn = ensure(sin_t, lay.rows, half);
+  for (const SeqSpan& sp : lay.seqs)
+    for (int64_t i = 0; i < sp.n_new; ++i) {
+      const int64_t r = sp.row_begin + i;
+      ggml_numerics::rope_angles(sp.pos_begin + i, base, rot_dim, factors, freq_scale,
+                                 cs + r * half, sn + r * half);
+    }
+}
+
 // cos/sin of position * inv_freq for every row, for one RoPE variant.
 void rope_tables(const BatchLayout& lay, const std::vector<float>& inv_freq, float freq_scale,
                  Tensor& cos_t, Tensor& sin_t) {
@@ -100,6 +122,24 @@ void rope_tables(const BatchLayout& lay, const std::vector<float>& inv_freq, flo
 }
 
 }  // namespace
+
+const char* numerics_name(Numerics n) {
+  switch (n) {
+    case Numerics::LlamaCpp:
+      return "llama.cpp";
+    case Numerics::LlamaCppF32Cache:
+      return "llama.cpp-f32-cache";
+    case Numerics::Exact:
+      break;
+  }
+  return "exact";
+}
+
+Numerics parse_numerics(const std::string& name) {
+  for (Numerics n : {Numerics::Exact, Numerics::LlamaCpp, Numerics::LlamaCppF32Cache})
+    if (name == numerics_name(n)) return n;
+  fail("--numerics", name, "expected exact, llama.cpp or llama.cpp-f32-cache");
+}
 
 const char* hook_point_name(HookPoint p) {
   switch (p) {
@@ -163,6 +203,25 @@ void forward(const Model& m, std::span<const SequenceInput> batch, const Forward
     for (int64_t r = 0; r < lay.rows; ++r) lay.logit_rows.push_back(r);
   const int64_t R = lay.rows;
   const Hooker hook{opt.hooks, &lay};
+  const Numerics num = opt.numerics;
+  const bool like_llama = num != Numerics::Exact;
+  // linear() on the activations as the weights' type rounds them in llama.cpp (LlamaCpp only).
+  auto lin = [&](const float* in, int64_t rows, const TensorView& W, float* out,
+                 const std::vector<float>& bias) {
+    const float* b = bias.empty() ? nullptr : bias.data();
+    if (!like_llama) {
+      linear(in, rows, W, out, b);
+      return;
+    }
+    const int64_t n = W.cols();
+    float* rounded = ensure(st.rounded, rows, n);
+    for_rows(rows, n, [&](int64_t r) {
+      ggml_numerics::round_activations(W.dtype, in + r * n, rounded + r * n, n);
+    });
+    linear(rounded, rows, W, out, b);
+    ggml_numerics::add_q8_1_min_term(in, rows, W, out);
+  };
+  static const std::vector<float> kNoBias;
 
   float* x = ensure(st.resid, R, d);
   ensure(st.normed, R, d);
@@ -178,13 +237,20 @@ void forward(const Model& m, std::span<const SequenceInput> batch, const Forward
   // RoPE tables: global layers (base, freq factors, linear scaling) and sliding layers (local
   // base).
   thread_local std::vector<float> inv_freq, inv_freq_local;
-  inv_freq.resize(size_t(c.rope_dim / 2));
-  rope_inv_freq(c.rope_base, c.rope_dim,
-                c.rope_freq_factors.empty() ? nullptr : c.rope_freq_factors.data(),
-                inv_freq.data());
-  rope_tables(lay, inv_freq, c.rope_freq_scale, st.rope_cos, st.rope_sin);
   const bool has_local = c.sliding_window > 0;
-  if (has_local) {
+  const float* factors = c.rope_freq_factors.empty() ? nullptr : c.rope_freq_factors.data();
+  if (like_llama) {
+    rope_tables_ggml(lay, c.rope_base, c.rope_dim, factors, c.rope_freq_scale, st.rope_cos,
+                     st.rope_sin);
+    if (has_local)
+      rope_tables_ggml(lay, c.rope_base_local, c.rope_dim, nullptr, 1.0f, st.rope_cos_local,
+                       st.rope_sin_local);
+  } else {
+    inv_freq.resize(size_t(c.rope_dim / 2));
+    rope_inv_freq(c.rope_base, c.rope_dim, factors, inv_freq.data());
+    rope_tables(lay, inv_freq, c.rope_freq_scale, st.rope_cos, st.rope_sin);
+  }
+  if (has_local && !like_llama) {
     inv_freq_local.resize(size_t(c.rope_dim / 2));
     rope_inv_freq(c.rope_base_local, c.rope_dim, nullptr, inv_freq_local.data());
     rope_tables(lay, inv_freq_local, 1.0f, st.rope_cos_local, st.rope_sin_local);
@@ -214,23 +280,24 @@ void forward(const Model& m, std::span<const SequenceInput> batch, const Forward
     hook(HookPoint::ResidPre, l, st.resid);
 
     // Attention.
-    rmsnorm_rows(x, L.attn_norm, st.normed.ptr(), R, d, c.rms_eps);
+    rmsnorm_rows(x, L.attn_norm, st.normed.ptr(), R, d, c.rms_eps, num);
     const float* xn = st.normed.ptr();
-    linear(xn, R, L.q, st.q.ptr(), L.q_bias.empty() ? nullptr : L.q_bias.data());
-    linear(xn, R, L.k, st.k.ptr(), L.k_bias.empty() ? nullptr : L.k_bias.data());
-    linear(xn, R, L.v, st.v.ptr(), L.v_bias.empty() ? nullptr : L.v_bias.data());
+    lin(xn, R, L.q, st.q.ptr(), L.q_bias);
+    lin(xn, R, L.k, st.k.ptr(), L.k_bias);
+    lin(xn, R, L.v, st.v.ptr(), L.v_bias);
     const bool local = c.is_sliding(l);
     const float* cos_t = (local ? st.rope_cos_local : st.rope_cos).ptr();
     const float* sin_t = (local ? st.rope_sin_local : st.rope_sin).ptr();
     const int64_t half = c.rope_dim / 2;
+    const RmsNormFn norm = rmsnorm_for(num);
     for_rows(R, qd + kvd, [&](int64_t r) {
       float* q = st.q.ptr() + r * qd;
       float* k = st.k.ptr() + r * kvd;
       if (c.qk_norm) {
         for (int h = 0; h < c.n_heads; ++h)
-          rmsnorm(q + h * D, L.q_norm.data(), q + h * D, D, c.rms_eps);
+          norm(q + h * D, L.q_norm.data(), q + h * D, D, c.rms_eps);
         for (int h = 0; h < c.n_kv_heads; ++h)
-          rmsnorm(k + h * D, L.k_norm.data(), k + h * D, D, c.rms_eps);
+          norm(k + h * D, L.k_norm.data(), k + h * D, D, c.rms_eps);
       }
       rope(q, c.n_heads, D, c.rope_dim, c.rope_style, cos_t + r * half, sin_t + r * half);
       rope(k, c.n_kv_heads, D, c.rope_dim, c.rope_style, cos_t + r * half, sin_t + r * half);
@@ -238,29 +305,35 @@ void forward(const Model& m, std::span<const SequenceInput> batch, const Forward
     hook(HookPoint::Q, l, st.q);
     hook(HookPoint::K, l, st.k);
     hook(HookPoint::V, l, st.v);
-    detail::attention_layer(c, l, batch, st, opt.hooks);
+    if (num == Numerics::LlamaCpp) {  // llama.cpp's default KV cache is f16
+      ggml_numerics::round_f16(st.k.ptr(), R * kvd);
+      ggml_numerics::round_f16(st.v.ptr(), R * kvd);
+    }
+    detail::attention_layer(c, l, batch, st, opt.hooks, num);
     hook(HookPoint::Z, l, st.z);
-    linear(st.z.ptr(), R, L.o, st.attn_out.ptr(), L.o_bias.empty() ? nullptr : L.o_bias.data());
+    lin(st.z.ptr(), R, L.o, st.attn_out.ptr(), L.o_bias);
     if (c.post_norms)
-      rmsnorm_rows(st.attn_out.ptr(), L.post_attn_norm, st.attn_out.ptr(), R, d, c.rms_eps);
+      rmsnorm_rows(st.attn_out.ptr(), L.post_attn_norm, st.attn_out.ptr(), R, d, c.rms_eps, num);
     hook(HookPoint::AttnOut, l, st.attn_out);
     for_rows(R, d, [&](int64_t r) { add_rows(x + r * d, st.attn_out.ptr() + r * d, d); });
     hook(HookPoint::ResidMid, l, st.resid);
 
     // MLP.
-    rmsnorm_rows(x, L.ffn_norm, st.normed.ptr(), R, d, c.rms_eps);
-    linear(xn, R, L.gate, st.gate.ptr());
-    linear(xn, R, L.up, st.up.ptr());
+    rmsnorm_rows(x, L.ffn_norm, st.normed.ptr(), R, d, c.rms_eps, num);
+    lin(xn, R, L.gate, st.gate.ptr(), kNoBias);
+    lin(xn, R, L.up, st.up.ptr(), kNoBias);
     for_rows(R, ff, [&](int64_t r) {
-      if (c.activation == Activation::GeluTanh)
+      if (c.activation == Activation::GeluTanh && like_llama)
+        ggml_numerics::gelu_table_mul(st.gate.ptr() + r * ff, st.up.ptr() + r * ff, ff);
+      else if (c.activation == Activation::GeluTanh)
         gelu_tanh_mul(st.gate.ptr() + r * ff, st.up.ptr() + r * ff, ff);
       else
         silu_mul(st.gate.ptr() + r * ff, st.up.ptr() + r * ff, ff);
     });
     hook(HookPoint::MlpPost, l, st.gate);
-    linear(st.gate.ptr(), R, L.down, st.mlp_out.ptr());
+    lin(st.gate.ptr(), R, L.down, st.mlp_out.ptr(), kNoBias);
     if (c.post_norms)
-      rmsnorm_rows(st.mlp_out.ptr(), L.post_ffn_norm, st.mlp_out.ptr(), R, d, c.rms_eps);
+      rmsnorm_rows(st.mlp_out.ptr(), L.post_ffn_norm, st.mlp_out.ptr(), R, d, c.rms_eps, num);
     hook(HookPoint::MlpOut, l, st.mlp_out);
     for_rows(R, d, [&](int64_t r) { add_rows(x + r * d, st.mlp_out.ptr() + r * d, d); });
     hook(HookPoint::ResidPost, l, st.resid);
@@ -280,17 +353,18 @@ void forward(const Model& m, std::span<const SequenceInput> batch, const Forward
   // Final norm: every row when hooked, else only the rows that need logits.
   float* fin = ensure(st.final_rows, n_logits, d);
   if (hook_final) {
-    rmsnorm_rows(x, w.output_norm, st.normed.ptr(), R, d, c.rms_eps);
+    rmsnorm_rows(x, w.output_norm, st.normed.ptr(), R, d, c.rms_eps, num);
     hook(HookPoint::FinalNorm, -1, st.normed);
     for (int64_t i = 0; i < n_logits; ++i)
       std::memcpy(fin + i * d, st.normed.ptr() + lay.logit_rows[size_t(i)] * d, size_t(d) * 4);
   } else {
+    const RmsNormFn norm = rmsnorm_for(num);
     for_rows(n_logits, d, [&](int64_t i) {
-      rmsnorm(x + lay.logit_rows[size_t(i)] * d, w.output_norm.data(), fin + i * d, d, c.rms_eps);
+      norm(x + lay.logit_rows[size_t(i)] * d, w.output_norm.data(), fin + i * d, d, c.rms_eps);
     });
   }
   float* logits = ensure(st.logits, n_logits, c.vocab_size);
-  linear(fin, n_logits, w.output, logits);
+  lin(fin, n_logits, w.output, logits, kNoBias);
   if (c.final_softcap > 0)
     for_rows(n_logits, c.vocab_size,
              [&](int64_t i) { softcap(logits + i * c.vocab_size, c.vocab_size, c.final_softcap); });

@@ -204,6 +204,7 @@ std::vector<Completion> generate(const Model& m, const std::vector<std::vector<i
         ForwardOptions fo;
         fo.logits = LogitsMode::Last;
         fo.hooks = opt.hooks;
+        fo.numerics = opt.numerics;
         if (opt.on_batch) opt.on_batch(seq_ids);
         forward(m, inputs, fo, st);
         for (size_t i = 0; i < finishing.size(); ++i)
@@ -251,6 +252,7 @@ std::vector<Completion> generate(const Model& m, const std::vector<std::vector<i
       ForwardOptions fo;
       fo.logits = LogitsMode::Last;
       fo.hooks = opt.hooks;
+      fo.numerics = opt.numerics;
       if (opt.on_batch) opt.on_batch(seq_ids);
       forward(m, inputs, fo, st);
       draw_all(

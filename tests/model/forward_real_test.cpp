@@ -258,6 +258,83 @@ TEST_P(RealModel, GreedyContinuationsMatchLlamaCpp) {
   EXPECT_EQ(steps.real, 0);
 }
 
+// With llama.cpp's arithmetic reproduced (Numerics::LlamaCpp: 8-bit activation blocks, f16 KV
+// cache, query and probabilities, its GELU table), every intermediate tensor agrees with
+// llama.cpp's to about 1e-7 relative until a 1-ulp difference of summation order flips one of
+// those roundings; these models then amplify the flip to logit differences as large as
+// llama.cpp's own noise (docs/engine.md, "Against llama.cpp"). Asserted: Gemma's first position
+// (the BOS row) is reproduced within 1e-3 in every prompt, where the exact engine is off by
+// llama.cpp's noise (about 0.5); reported: the rest.
+TEST_P(RealModel, LlamaCppArithmeticAgreesBeforeAnyRoundingFlip) {
+  const int64_t V = model_.config.vocab_size;
+  int positions = 0, equal = 0;
+  double sum_sq = 0;
+  int first_within = 0, n_prompts = 0;
+  int64_t n = 0;
+  std::vector<std::vector<int32_t>> prompts;
+  std::vector<const nlohmann::json*> entries;
+  size_t longest = 0;
+  for (const auto& p : fx_.manifest.at("prompts")) {
+    std::vector<int32_t> ids = test::json_ids(p.at("input_ids"));
+    const int64_t T = int64_t(ids.size());
+    ForwardState st;
+    SequenceInput in{ids, nullptr};
+    ForwardOptions opt;
+    opt.logits = LogitsMode::All;
+    opt.numerics = Numerics::LlamaCpp;
+    forward(model_, std::span<const SequenceInput>(&in, 1), opt, st);
+    const TensorView& top_ids = fx_.tensor(p.at("top_ids_tensor").get<std::string>());
+    std::vector<float> top_logits = fx_.floats(p.at("top_logits_tensor").get<std::string>());
+    const auto* tid = static_cast<const int32_t*>(top_ids.data);
+    const int64_t K = top_ids.shape[1];
+    double first = 0;
+    for (int64_t t = 0; t < T; ++t) {
+      const float* row = st.logits.ptr() + t * V;
+      for (int64_t k = 0; k < K; ++k) {
+        const double d = double(row[tid[t * K + k]]) - top_logits[size_t(t * K + k)];
+        sum_sq += d * d;
+        ++n;
+        if (t == 0) first = std::max(first, std::fabs(d));
+      }
+      ++positions;
+      if (test::argmax_of(row, V) == tid[t * K]) ++equal;
+    }
+    ++n_prompts;
+    if (first <= 1e-3) ++first_within;
+    if (p.contains("greedy")) {
+      prompts.push_back(ids);
+      entries.push_back(&p);
+      longest = std::max(longest, p.at("greedy").at("new_ids").size());
+    }
+  }
+  // Gemma prompts all begin with the BOS row; SmolLM2's begin with their own first token, and
+  // over its 30 layers a flip is likely anywhere, so only Gemma's are asserted.
+  if (model_.config.arch == "gemma3") {
+    EXPECT_EQ(first_within, n_prompts);
+  }
+
+  GenerateOptions opt;
+  opt.max_new_tokens = int(longest);
+  opt.default_stop_tokens = false;
+  opt.numerics = Numerics::LlamaCpp;
+  std::vector<Completion> out = generate(model_, prompts, opt);
+  ASSERT_EQ(out.size(), prompts.size());
+  int identical = 0;
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    std::vector<int32_t> expect = test::json_ids(entries[i]->at("greedy").at("new_ids"));
+    const auto& got = out[i].tokens;
+    size_t k = 0;
+    while (k < expect.size() && k < got.size() && got[k] == expect[k]) ++k;
+    if (k == expect.size()) ++identical;
+  }
+  std::printf(
+      "%s with llama.cpp's arithmetic: first position within 1e-3 in %d of %d prompts; %d "
+      "positions, top-1 equal at %d; top-10 logits rms diff %.3f; %d of %zu greedy "
+      "continuations identical\n",
+      GetParam().c_str(), first_within, n_prompts, positions, equal,
+      std::sqrt(sum_sq / double(std::max<int64_t>(1, n))), identical, prompts.size());
+}
+
 INSTANTIATE_TEST_SUITE_P(Cache, RealModel,
                          ::testing::Values("gemma-3-270m", "smollm2-135m-instruct"));
 

@@ -73,7 +73,8 @@ struct CaptureOptions {
   // Interventions active while capturing (their handlers run before the capture's); may be null.
   // Its batch identity is set per chunk: sequence s is prompt (chunk start + s).
   HookSet* interventions = nullptr;
-  bool progress = false;  // Progress on stderr
+  bool progress = false;                // Progress on stderr
+  Numerics numerics = Numerics::Exact;  // see ForwardOptions (LlamaCpp: to compare with llama.cpp)
 };
 
 CaptureResult capture(const Model& model, std::span<const CapturePrompt> prompts,

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "knowscope/core/tensor.h"
@@ -78,8 +79,19 @@ struct ForwardHooks {
   bool want(HookPoint p, int layer) const { return fn && (!wants || wants(p, layer)); }
 };
 
+// Arithmetic of the pass. Exact: float32 throughout from the file's weights (what every study
+// uses). LlamaCpp: llama.cpp's CPU rounding reproduced (8-bit activations in quantized matmuls,
+// f16 KV cache, query and attention probabilities, its f16 GELU table, its RMSNorm and RoPE
+// angles; core/ggml_numerics.h), for checking the engine against llama.cpp token for token.
+// LlamaCppF32Cache: the same with llama.cpp's KV cache set to f32 (type_k = type_v = F32), where
+// neither the query nor the probabilities are rounded.
+enum class Numerics { Exact, LlamaCpp, LlamaCppF32Cache };
+const char* numerics_name(Numerics n);             // "exact", "llama.cpp", "llama.cpp-f32-cache"
+Numerics parse_numerics(const std::string& name);  // throws on anything else
+
 struct ForwardOptions {
   LogitsMode logits = LogitsMode::Last;
+  Numerics numerics = Numerics::Exact;
   // >= 0: run blocks 0..stop_after_layer only, then return (no final norm, no logits);
   // `resid` then holds blocks.{stop_after_layer}.hook_resid_post. Not allowed with KV caches.
   int stop_after_layer = -1;
@@ -111,6 +123,7 @@ struct ForwardState {
   std::vector<int64_t> score_offset;  // start of each sequence's block in `scores`
   Tensor rope_cos, rope_sin, rope_cos_local, rope_sin_local;  // [R, rope_dim/2]
   Tensor final_rows;  // [logit rows, d] normalized rows fed to the unembedding
+  Tensor rounded;     // Numerics::LlamaCpp: activations as llama.cpp's matmuls see them
 };
 
 // Runs the model on the batch. Caches (one per sequence, distinct) are extended in place.

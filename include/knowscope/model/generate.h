@@ -65,6 +65,7 @@ struct GenerateOptions {
   std::function<bool(const TokenEvent&)> on_token;
   // Hooks run in every forward call, prefill and decode (steering, ablation, capture); null: none.
   const ForwardHooks* hooks = nullptr;
+  Numerics numerics = Numerics::Exact;  // see ForwardOptions
   // Called before each forward call with its sequences in batch order, so that hooks can tell
   // prompts, samples and generated positions apart (hooks/generate_hooks.h connects a HookSet).
   std::function<void(std::span<const GenerateSeq>)> on_batch;

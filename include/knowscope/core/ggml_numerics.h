@@ -1,0 +1,55 @@
+// llama.cpp's CPU arithmetic, reproduced for comparisons against it (Numerics::LlamaCpp in the
+// forward pass). The exact engine never uses these.
+//
+// ggml does not multiply float activations by quantized weights: it first rounds each activation
+// row to the weight type's "vec_dot type" and takes integer dot products block by block.
+//   Q4_0, Q5_0, Q8_0 weights    -> Q8_0 activations: blocks of 32, d = amax/127 stored as f16,
+//                                  q = round-half-even(x * 127/amax)
+//   Q4_1, Q5_1                  -> Q8_1: as Q8_0, plus s = f16(d * sum(q)) that multiplies the
+//                                  weight block's min m (instead of sum of the activations)
+//   Q2_K .. Q6_K                -> Q8_K: blocks of 256, iscale = -127/max (max: the value of
+//                                  largest magnitude, with its sign), q = round(iscale x), d =
+//                                  1/iscale
+//   F16 / BF16                  -> the activations rounded to f16 / bf16
+// Its KV cache is f16, the query is rounded to f16 for Q.K, and the attention probabilities are
+// rounded to f16 for P.V (no flash attention). GELU reads a 65,536-entry table indexed by the f16
+// of its input. These facts are ggml's numeric formats; the code here is ours.
+#pragma once
+
+#include <cstdint>
+
+#include "knowscope/core/tensor.h"
+
+namespace knowscope::ggml_numerics {
+
+// y[n] = the activations x[n] as ggml's matmul sees them against weights of type `weight`, as
+// floats (for Q8_1: d * q; the min-term correction is q8_1_min_correction). y may alias x. n must
+// be a multiple of the activation block (32 or 256).
+void round_activations(DType weight, const float* x, float* y, int64_t n);
+
+// True when `weight` pairs with Q8_1 activations (Q4_1, Q5_1), whose min term needs
+// add_q8_1_min_term after the float product.
+bool uses_q8_1(DType weight);
+
+// For weights W of type Q4_1 / Q5_1: y[t, o] += sum_b m(o, b) * (s_b - d_b * sum(q_b)), the
+// difference between ggml's f16-rounded block sum s_b of activation row t and the sum of the
+// rounded activations that linear() used. x is the unrounded activation rows [T, in].
+void add_q8_1_min_term(const float* x, int64_t T, const TensorView& w, float* y);
+
+// f16 round trip of every element (round to nearest even), in place.
+void round_f16(float* x, int64_t n);
+
+// gate[i] = gelu_table(gate[i]) * up[i], where gelu_table reads ggml's f16 GELU table (0 below
+// -10, identity above 10).
+void gelu_table_mul(float* gate, const float* up, int64_t n);
+
+// ggml's rms_norm then mul: squares in float summed in double, mean and 1/sqrt in float.
+void rmsnorm(const float* x, const float* w, float* y, int64_t n, float eps);
+
+// ggml's RoPE angles for one position: theta_i = freq_scale * pos * base^(-2i/rot_dim) /
+// factor_i, the power built by repeated float multiplication; cos/sin in float. Writes rot_dim/2
+// values to each of cos and sin.
+void rope_angles(int64_t pos, float base, int64_t rot_dim, const float* freq_factors,
+                 float freq_scale, float* cos, float* sin);
+
+}  // namespace knowscope::ggml_numerics
