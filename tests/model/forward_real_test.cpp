@@ -308,8 +308,9 @@ TEST_P(RealModel, LlamaCppArithmeticAgreesBeforeAnyRoundingFlip) {
     }
   }
   // Gemma prompts all begin with the BOS row; SmolLM2's begin with their own first token, and
-  // over its 30 layers a flip is likely anywhere, so only Gemma's are asserted.
-  if (model_.config.arch == "gemma3") {
+  // over its 30 layers a flip is likely anywhere, so only Gemma's are asserted. Where a flip
+  // lands depends on the kernel's summation order: the measurement is of the AVX-512 kernel.
+  if (model_.config.arch == "gemma3" && __builtin_cpu_supports("avx512f")) {
     EXPECT_EQ(first_within, n_prompts);
   }
 
