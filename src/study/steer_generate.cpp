@@ -10,6 +10,7 @@
 #include "knowscope/model/generate.h"
 #include "knowscope/model/kv_cache.h"
 #include "knowscope/model/sampling.h"
+#include "knowscope/study/degenerate.h"
 #include "knowscope/study/labelling.h"
 #include "knowscope/study/steering.h"
 
@@ -142,6 +143,7 @@ std::vector<std::vector<SteerOutcome>> generate_steered_groups(
       o.completion = tok.decode(toks, /*skip_special=*/true);
       o.refusal = steer_is_refusal(format, o.completion);
       o.correct = steer_is_correct(format, prompts[i].prompt_type, prompts[i].answer, o.completion);
+      o.degenerate = !o.refusal && is_degenerate(o.completion);
     }
   }
   return out;
@@ -186,6 +188,7 @@ RateTable rate_table(const std::vector<std::string>& types, const std::vector<St
       ++cell.n;
       cell.refusals += outcomes[i].refusal ? 1 : 0;
       cell.correct += outcomes[i].correct ? 1 : 0;
+      cell.degenerate += outcomes[i].degenerate ? 1 : 0;
     }
   }
   return t;

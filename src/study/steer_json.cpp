@@ -87,7 +87,8 @@ ordered_json cell_json(const RateCell& c) {
   const Interval rci = wilson_interval(size_t(c.refusals), size_t(c.n));
   j["refusal_ci"] = {rci.lo, rci.hi};
   put("correct", c.correct);
-  put("answered", c.n - c.refusals);
+  put("degenerate", c.degenerate);
+  put("answered", c.answered());
   return j;
 }
 
@@ -183,13 +184,14 @@ std::string to_json(const SteerContext& ctx, const RefusalResult& r) {
       if (const ConditionResult* c = s.find("steer_known"))
         for (const auto& [t, cell] : c->runs[0]) {
           const RateCell& o = table_cell(orig->runs[0], t);
-          const Interval ci = wilson_interval(size_t(cell.n - cell.refusals), size_t(cell.n));
+          const Interval ci = wilson_interval(size_t(cell.answered()), size_t(cell.n));
           other["known_latent_on_unknown"][t] = {
               {"n", cell.n},
-              {"answered", cell.n - cell.refusals},
-              {"answered_rate", cell.n ? double(cell.n - cell.refusals) / cell.n : 0.0},
+              {"answered", cell.answered()},
+              {"answered_rate", cell.n ? double(cell.answered()) / cell.n : 0.0},
               {"answered_ci", {ci.lo, ci.hi}},
-              {"original_answered_rate", o.n ? double(o.n - o.refusals) / o.n : 0.0}};
+              {"degenerate", cell.degenerate},
+              {"original_answered_rate", o.n ? double(o.answered()) / o.n : 0.0}};
         }
     } else if (const ConditionResult* c = s.find("steer_unknown")) {
       for (const auto& [t, cell] : c->runs[0]) {

@@ -84,6 +84,7 @@ struct SteerIntervention {
 struct SteerOutcome {
   std::string completion;
   bool refusal = false, correct = false;
+  bool degenerate = false;  // not a refusal, and is_degenerate (study/degenerate.h)
 };
 
 // Greedy completions of all prompts in one batched generate() call, steered per prompt (prompt
@@ -102,6 +103,8 @@ std::vector<std::vector<SteerOutcome>> generate_steered_groups(
 
 struct RateCell {
   int n = 0, refusals = 0, correct = 0;
+  int degenerate = 0;  // neither refusal nor answer: loops, punctuation, nothing
+  int answered() const { return n - refusals - degenerate; }  // confident, non-refusing answers
 };
 // Per type in context order, then "all".
 using RateTable = std::vector<std::pair<std::string, RateCell>>;
