@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "knowscope/core/error.h"
+#include "knowscope/model/model.h"
 #include "knowscope/model/registry.h"
 #include "knowscope/model/tokenizer.h"
 
@@ -74,6 +75,13 @@ std::vector<std::vector<int32_t>> corpus_sequences(const Tokenizer& tok,
     }
   }
   return out;
+}
+
+bool sequences_start_with_bos(const Model& model, const std::vector<std::vector<int32_t>>& seqs) {
+  const int32_t bos = model.tokenizer ? model.tokenizer->bos_id : -1;
+  for (const auto& s : seqs)
+    if (!s.empty() && (bos < 0 || s.front() != bos)) return false;
+  return true;
 }
 
 }  // namespace knowscope

@@ -11,6 +11,7 @@
 #include "knowscope/hooks/hook_names.h"
 #include "knowscope/hooks/interventions.h"
 #include "knowscope/model/forward.h"
+#include "knowscope/sae/corpus.h"
 #include "knowscope/sae/encode.h"
 
 namespace knowscope {
@@ -63,7 +64,12 @@ std::vector<SaeEvalResult> evaluate_saes_on_model(
     const std::vector<std::vector<int32_t>>& act_sequences,
     const std::vector<std::vector<int32_t>>& ce_sequences, const SaeEvalConfig& cfg) {
   for (const Sae* s : saes) check_sae(model, s);
-  const Targets skip_first = Where::prompt_from(1);
+  // The BOS row is left alone; a sequence without BOS (SmolLM2 adds none) keeps its first token.
+  const Targets skip_first =
+      Where::prompt_from(sequences_start_with_bos(model, act_sequences) &&
+                                 sequences_start_with_bos(model, ce_sequences)
+                             ? 1
+                             : 0);
   std::vector<SaeEvalResult> res(saes.size());
   for (size_t i = 0; i < saes.size(); ++i) res[i].hook = saes[i]->hook_name;
 

@@ -320,10 +320,12 @@ SaeSetTrainResult train_sae_set(const Model& model, const SaeSetTrainConfig& cfg
   const double c_cap = cpu_now();
   auto seqs = sequences(model, sp.train, cfg.context, cfg.train_tokens);
   std::vector<CapturePrompt> prompts;
+  const int64_t first =
+      sequences_start_with_bos(model, seqs) ? 1 : 0;  // the BOS row is not trained
   for (auto& s : seqs) {
     CapturePrompt p;
     p.tokens = std::move(s);
-    for (int64_t i = 1; i < int64_t(p.tokens.size()); ++i) p.positions.push_back(i);
+    for (int64_t i = first; i < int64_t(p.tokens.size()); ++i) p.positions.push_back(i);
     res.tokens_captured += int64_t(p.positions.size());
     prompts.push_back(std::move(p));
   }

@@ -6,6 +6,7 @@
 
 #include "knowscope/core/error.h"
 #include "knowscope/io/atomic_file.h"
+#include "knowscope/model/model.h"
 #include "knowscope/sae/corpus.h"
 #include "study/tiny_model.h"
 #include "test_paths.h"
@@ -72,6 +73,21 @@ TEST(Corpus, DefaultPath) {
     setenv("KNOWSCOPE_HOME", saved.c_str(), 1);
   else
     unsetenv("KNOWSCOPE_HOME");
+}
+
+// Training and evaluation leave out position 0 only when it is BOS; a tokenizer without BOS keeps
+// its first token.
+TEST(Corpus, FirstPositionIsLeftOutOnlyWhenItIsBos) {
+  const Model& m = study::test_tiny::tiny_model();
+  const int32_t bos = m.tokenizer->bos_id;
+  ASSERT_GE(bos, 0);
+  const int32_t other = bos == 5 ? 6 : 5;
+  EXPECT_TRUE(sequences_start_with_bos(m, {{bos, 7, 8}, {bos, 9}}));
+  EXPECT_TRUE(sequences_start_with_bos(m, {}));
+  EXPECT_FALSE(sequences_start_with_bos(m, {{bos, 7, 8}, {other, 9}}));
+  Model no_tokenizer;
+  no_tokenizer.config = m.config;
+  EXPECT_FALSE(sequences_start_with_bos(no_tokenizer, {{bos, 7}}));
 }
 
 TEST(Corpus, SequencesStartWithBosAndRespectTheBudget) {

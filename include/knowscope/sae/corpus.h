@@ -38,4 +38,10 @@ std::vector<std::vector<int32_t>> corpus_sequences(const Tokenizer& tok,
                                                    std::span<const CorpusDoc> docs,
                                                    const CorpusChunkOptions& opt);
 
+struct Model;
+// True when every sequence starts with the model's BOS token (vacuously for none): then position
+// 0 is the BOS row, which SAE training and evaluation leave out. False for tokenizers that add no
+// BOS (SmolLM2), whose first position is a real token.
+bool sequences_start_with_bos(const Model& model, const std::vector<std::vector<int32_t>>& seqs);
+
 }  // namespace knowscope

@@ -5,8 +5,9 @@
 //     next-token cross-entropy and KL of the clean run, of the run with the SAE's reconstruction
 //     spliced in at its hook, and of the run with the hook zero-ablated; ce_loss_score =
 //     (CE_ablation - CE_sae) / (CE_ablation - CE_clean).
-// The first position of every sequence (BOS) is left alone in both edited runs and is not counted
-// in the activation metrics, because the SAEs are not trained on it (its norm is an outlier).
+// The first position of every sequence, when it is BOS, is left alone in both edited runs and is
+// not counted in the activation metrics, because the SAEs are not trained on it (its norm is an
+// outlier). Sequences without BOS (a tokenizer that adds none) are used from their first token.
 #pragma once
 
 #include <cstdint>
