@@ -149,8 +149,12 @@ Section section_balance(const json& data) {
          " split)</h3>\n<p>Rule: " + esc(sweep.value("rule", "")) + "; chosen factor " +
          num_span(data, "/steering/sweep/chosen_factor", 2) + " (α " +
          num_span(data, "/steering/sweep/chosen_alpha", 1) + "), target " +
-         (sweep.value("target_reached", false) ? "reached" : "not reached") + ".</p>\n" +
-         canvas("chart-sweep", "sweep");
+         (sweep.value("target_reached", false) ? "reached" : "not reached") + "." +
+         (sweep.value("raises_refusal", true)
+              ? std::string()
+              : std::string(" No factor raised refusal above the unsteered rate: on this model "
+                            "the unknown-entity latent does not push it to refuse.")) +
+         "</p>\n" + canvas("chart-sweep", "sweep");
     const json& ex = at(data, "/steering/sweep/example");
     if (ex.is_object()) {
       h += "<p>α sweep on one example (paper Table 6): " + esc(ex.value("question", "")) +

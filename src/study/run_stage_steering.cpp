@@ -106,6 +106,7 @@ StageOutcome stage_steering(RunContext& ctx) {
 
     json summary = {{"chosen_factor", sweep.value("chosen_factor", 0.0)}};
     std::string headline = "factor " + sweep.value("chosen_factor", json(0.0)).dump();
+    if (!sweep.value("raises_refusal", true)) headline += " (no factor raised refusal)";
     const json sets = refusal.value("sets", json::array());
     if (const json* set = find_named(sets, "entities", "unknown")) {
       const json conds = set->value("conditions", json::array());

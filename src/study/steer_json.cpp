@@ -226,6 +226,7 @@ std::string to_json(const SteerContext& ctx, const SweepResult& r) {
   j["chosen_factor"] = r.chosen_factor;
   j["chosen_alpha"] = r.chosen_alpha;
   j["target_reached"] = r.target_reached;
+  j["raises_refusal"] = r.raises_refusal;
   ordered_json pts = ordered_json::array();
   for (const auto& p : r.points)
     pts.push_back({{"factor", p.factor}, {"alpha", p.alpha}, {"per_type", table_json(p.rates)}});

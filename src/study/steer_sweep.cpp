@@ -75,6 +75,10 @@ SweepResult run_sweep(const SteerContext& ctx, const SweepConfig& config) {
     res.chosen_factor = config.factors[i];
     res.chosen_alpha = res.points[i].alpha;
     res.target_reached = reached;
+    for (size_t z = 0; z < rates.size(); ++z)
+      if (config.factors[z] == 0.0)
+        for (size_t k = 0; k < rates.size(); ++k)
+          if (config.factors[k] > 0.0 && rates[k] > rates[z]) res.raises_refusal = true;
   }
   res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return res;

@@ -204,6 +204,14 @@ TEST(SteerPlanted, SweepChoosesTheSmallestFactorReachingTheTarget) {
   EXPECT_EQ(r.example_rows.size(), 5u);
   EXPECT_FALSE(r.example_rows[0].refusal);  // factor 0
   EXPECT_TRUE(r.example_rows.back().refusal);
+  EXPECT_TRUE(r.raises_refusal);
+
+  // A factor too small to move anything: the fallback picks it, and the result says that no
+  // factor raised refusal.
+  cfg.factors = {0, 1e-6};
+  const SweepResult none = run_sweep(ctx, cfg);
+  EXPECT_FALSE(none.target_reached);
+  EXPECT_FALSE(none.raises_refusal);
 }
 
 TEST(SteerPlanted, YesNoLogitDifferenceMovesWithTheLatent) {

@@ -169,6 +169,10 @@ struct SweepResult {
   std::vector<SweepPoint> points;
   double target = 0.9, chosen_factor = 0, chosen_alpha = 0;
   bool target_reached = false;
+  // Whether any positive factor gave a higher pooled refusal rate than factor 0 (false when 0 is
+  // not among the factors): on a model the latent does not push to refuse, the fallback rule
+  // picks a factor that changes nothing, and this says so.
+  bool raises_refusal = false;
   std::vector<SteerExample> example_rows;  // the first prompt at every factor (Table 6)
   SteerPositions positions = SteerPositions::entity_last_to_end;
   std::string split, entities = "unknown";
