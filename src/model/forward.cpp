@@ -371,11 +371,12 @@ void forward(const Model& m, std::span<const SequenceInput> batch, const Forward
   if (n_logits > 0) hook(HookPoint::Logits, -1, st.logits);
 }
 
-Tensor forward_all_logits(const Model& model, std::span<const int32_t> tokens) {
+Tensor forward_all_logits(const Model& model, std::span<const int32_t> tokens, Numerics numerics) {
   ForwardState st;
   SequenceInput in{tokens, nullptr};
   ForwardOptions opt;
   opt.logits = LogitsMode::All;
+  opt.numerics = numerics;
   forward(model, std::span<const SequenceInput>(&in, 1), opt, st);
   return std::move(st.logits);
 }

@@ -41,6 +41,42 @@ class RealModel : public ::testing::TestWithParam<std::string> {
     fx_ = test::load_model_fixture("real", GetParam());
     model_ = load_model(*path);
   }
+  // The fixture prompts with a llama.cpp greedy continuation.
+  struct GreedyCases {
+    std::vector<std::vector<int32_t>> prompts;
+    std::vector<const nlohmann::json*> entries;
+    size_t longest = 0;  // the longest continuation
+  };
+  GreedyCases greedy_cases() const {
+    GreedyCases g;
+    for (const auto& p : fx_.manifest.at("prompts"))
+      if (p.contains("greedy")) {
+        g.prompts.push_back(test::json_ids(p.at("input_ids")));
+        g.entries.push_back(&p);
+        g.longest = std::max(g.longest, p.at("greedy").at("new_ids").size());
+      }
+    return g;
+  }
+  // Our greedy continuations of all cases in one batch, token by token as llama.cpp's (its stop
+  // token is in new_ids, so no stop tokens here).
+  std::vector<Completion> generate_greedy(const GreedyCases& g, Numerics numerics) const {
+    GenerateOptions opt;
+    opt.max_new_tokens = int(g.longest);
+    opt.default_stop_tokens = false;
+    opt.numerics = numerics;
+    return generate(model_, g.prompts, opt);
+  }
+  // How many leading tokens of `got` equal llama.cpp's continuation in `entry`.
+  static size_t steps_matching(const nlohmann::json& entry, const std::vector<int32_t>& got) {
+    const std::vector<int32_t> expect = test::json_ids(entry.at("greedy").at("new_ids"));
+    size_t k = 0;
+    while (k < expect.size() && k < got.size() && got[k] == expect[k]) ++k;
+    return k;
+  }
+  static size_t continuation_length(const nlohmann::json& entry) {
+    return entry.at("greedy").at("new_ids").size();
+  }
+
   test::ModelFixture fx_;
   Model model_;
 };
@@ -188,15 +224,9 @@ TEST_P(RealModel, LogitsMatchTransformersOnTheSameWeights) {
 
 TEST_P(RealModel, GreedyContinuationsMatchLlamaCpp) {
   const int64_t V = model_.config.vocab_size;
-  std::vector<std::vector<int32_t>> prompts;
-  std::vector<const nlohmann::json*> entries;
-  size_t longest = 0;
-  for (const auto& p : fx_.manifest.at("prompts"))
-    if (p.contains("greedy")) {
-      prompts.push_back(test::json_ids(p.at("input_ids")));
-      entries.push_back(&p);
-      longest = std::max(longest, p.at("greedy").at("new_ids").size());
-    }
+  const GreedyCases cases = greedy_cases();
+  const auto& prompts = cases.prompts;
+  const auto& entries = cases.entries;
   ASSERT_FALSE(prompts.empty());
 
   // 1. Every step of llama.cpp's continuation, fed to us as text (teacher forcing): its choice
@@ -229,18 +259,12 @@ TEST_P(RealModel, GreedyContinuationsMatchLlamaCpp) {
 
   // 2. Our own batched generation: a continuation may leave llama.cpp's only where step 1 found a
   //    near-tie (our decode with the KV cache reproduces our full forward, forward_batch_test).
-  GenerateOptions opt;
-  opt.max_new_tokens = int(longest);
-  opt.default_stop_tokens = false;  // compare token by token; llama.cpp's stop token is in new_ids
-  std::vector<Completion> out = generate(model_, prompts, opt);  // all prompts as one batch
+  std::vector<Completion> out = generate_greedy(cases, Numerics::Exact);
   ASSERT_EQ(out.size(), prompts.size());
   int identical = 0;
   for (size_t i = 0; i < prompts.size(); ++i) {
-    std::vector<int32_t> expect = test::json_ids(entries[i]->at("greedy").at("new_ids"));
-    const auto& got = out[i].tokens;
-    size_t k = 0;
-    while (k < expect.size() && k < got.size() && got[k] == expect[k]) ++k;
-    if (k == expect.size()) {
+    const size_t k = steps_matching(*entries[i], out[i].tokens);
+    if (k == continuation_length(*entries[i])) {
       ++identical;
       continue;
     }
@@ -271,25 +295,17 @@ TEST_P(RealModel, LlamaCppArithmeticAgreesBeforeAnyRoundingFlip) {
   double sum_sq = 0;
   int first_within = 0, n_prompts = 0;
   int64_t n = 0;
-  std::vector<std::vector<int32_t>> prompts;
-  std::vector<const nlohmann::json*> entries;
-  size_t longest = 0;
   for (const auto& p : fx_.manifest.at("prompts")) {
     std::vector<int32_t> ids = test::json_ids(p.at("input_ids"));
     const int64_t T = int64_t(ids.size());
-    ForwardState st;
-    SequenceInput in{ids, nullptr};
-    ForwardOptions opt;
-    opt.logits = LogitsMode::All;
-    opt.numerics = Numerics::LlamaCpp;
-    forward(model_, std::span<const SequenceInput>(&in, 1), opt, st);
+    const Tensor logits = forward_all_logits(model_, ids, Numerics::LlamaCpp);
     const TensorView& top_ids = fx_.tensor(p.at("top_ids_tensor").get<std::string>());
     std::vector<float> top_logits = fx_.floats(p.at("top_logits_tensor").get<std::string>());
     const auto* tid = static_cast<const int32_t*>(top_ids.data);
     const int64_t K = top_ids.shape[1];
     double first = 0;
     for (int64_t t = 0; t < T; ++t) {
-      const float* row = st.logits.ptr() + t * V;
+      const float* row = logits.ptr() + t * V;
       for (int64_t k = 0; k < K; ++k) {
         const double d = double(row[tid[t * K + k]]) - top_logits[size_t(t * K + k)];
         sum_sq += d * d;
@@ -301,11 +317,6 @@ TEST_P(RealModel, LlamaCppArithmeticAgreesBeforeAnyRoundingFlip) {
     }
     ++n_prompts;
     if (first <= 1e-3) ++first_within;
-    if (p.contains("greedy")) {
-      prompts.push_back(ids);
-      entries.push_back(&p);
-      longest = std::max(longest, p.at("greedy").at("new_ids").size());
-    }
   }
   // Gemma prompts all begin with the BOS row; SmolLM2's begin with their own first token, and
   // over its 30 layers a flip is likely anywhere, so only Gemma's are asserted. Where a flip
@@ -314,26 +325,19 @@ TEST_P(RealModel, LlamaCppArithmeticAgreesBeforeAnyRoundingFlip) {
     EXPECT_EQ(first_within, n_prompts);
   }
 
-  GenerateOptions opt;
-  opt.max_new_tokens = int(longest);
-  opt.default_stop_tokens = false;
-  opt.numerics = Numerics::LlamaCpp;
-  std::vector<Completion> out = generate(model_, prompts, opt);
-  ASSERT_EQ(out.size(), prompts.size());
+  const GreedyCases cases = greedy_cases();
+  std::vector<Completion> out = generate_greedy(cases, Numerics::LlamaCpp);
+  ASSERT_EQ(out.size(), cases.prompts.size());
   int identical = 0;
-  for (size_t i = 0; i < prompts.size(); ++i) {
-    std::vector<int32_t> expect = test::json_ids(entries[i]->at("greedy").at("new_ids"));
-    const auto& got = out[i].tokens;
-    size_t k = 0;
-    while (k < expect.size() && k < got.size() && got[k] == expect[k]) ++k;
-    if (k == expect.size()) ++identical;
-  }
+  for (size_t i = 0; i < out.size(); ++i)
+    if (steps_matching(*cases.entries[i], out[i].tokens) == continuation_length(*cases.entries[i]))
+      ++identical;
   std::printf(
       "%s with llama.cpp's arithmetic: first position within 1e-3 in %d of %d prompts; %d "
       "positions, top-1 equal at %d; top-10 logits rms diff %.3f; %d of %zu greedy "
       "continuations identical\n",
       GetParam().c_str(), first_within, n_prompts, positions, equal,
-      std::sqrt(sum_sq / double(std::max<int64_t>(1, n))), identical, prompts.size());
+      std::sqrt(sum_sq / double(std::max<int64_t>(1, n))), identical, cases.prompts.size());
 }
 
 INSTANTIATE_TEST_SUITE_P(Cache, RealModel,

@@ -112,16 +112,11 @@ TEST_P(TinyForward, GgufLlamaCppArithmeticMatchesLlamaCpp) {
     double worst = 0;
     for (const auto& seq : fx_.manifest.at("sequences")) {
       std::vector<int32_t> ids = json_ids(seq.at("input_ids"));
-      ForwardState st;
-      SequenceInput in{ids, nullptr};
-      ForwardOptions opt;
-      opt.logits = LogitsMode::All;
-      opt.numerics = Numerics::LlamaCppF32Cache;
-      forward(m, std::span<const SequenceInput>(&in, 1), opt, st);
+      Tensor logits = forward_all_logits(m, ids, Numerics::LlamaCppF32Cache);
       const int64_t T = int64_t(ids.size()), V = m.config.vocab_size;
       std::vector<float> lc =
           fx_.floats(seq.at("llama_cpp").at(outtype).at("logits_tensor").get<std::string>());
-      LogitDiff dl = compare_logits(st.logits.ptr(), lc.data(), T, V, 2 * tol);
+      LogitDiff dl = compare_logits(logits.ptr(), lc.data(), T, V, 2 * tol);
       worst = std::max(worst, dl.max_abs);
       EXPECT_LE(dl.max_abs, tol) << outtype << " " << seq.at("name");
       EXPECT_EQ(dl.argmax_mismatch, 0) << outtype << " " << seq.at("name");

@@ -38,24 +38,29 @@ inline std::map<std::string, GgufValue> tiny_tokenizer_metadata(int* vocab) {
           {"tokenizer.ggml.unknown_token_id", gguf_u32(0)}};
 }
 
+// Writes the tiny Gemma 3 (character vocabulary, 2 layers, d_model 64) to the temp folder as
+// `file`, with this sliding window and weight seed; returns the path.
+inline std::string write_tiny_gguf(const std::string& file, int window, uint32_t seed) {
+  int vocab = 0;
+  auto md = tiny_tokenizer_metadata(&vocab);
+  test::SyntheticShape s;
+  s.n_layers = 2;
+  s.d_model = 64;
+  s.n_heads = 2;
+  s.n_kv_heads = 1;
+  s.head_dim = 32;
+  s.d_ff = 128;
+  s.vocab = vocab;
+  s.window = window;
+  for (auto& [k, v] : test::synthetic_metadata(s)) md[k] = v;
+  md["gemma3.context_length"] = gguf_u32(2048);
+  const std::string p = test::temp_dir() + "/" + file;
+  test::write_synthetic_gguf(p, s, test::make_synthetic_weights(s, seed), DType::F32, md);
+  return p;
+}
+
 inline const std::string& tiny_model_path() {
-  static const std::string path = [] {
-    int vocab = 0;
-    auto md = tiny_tokenizer_metadata(&vocab);
-    test::SyntheticShape s;
-    s.n_layers = 2;
-    s.d_model = 64;
-    s.n_heads = 2;
-    s.n_kv_heads = 1;
-    s.head_dim = 32;
-    s.d_ff = 128;
-    s.vocab = vocab;
-    for (auto& [k, v] : test::synthetic_metadata(s)) md[k] = v;
-    md["gemma3.context_length"] = gguf_u32(2048);
-    const std::string p = test::temp_dir() + "/tiny-labeller.gguf";
-    test::write_synthetic_gguf(p, s, test::make_synthetic_weights(s, 17), DType::F32, md);
-    return p;
-  }();
+  static const std::string path = write_tiny_gguf("tiny-labeller.gguf", 8, 17);
   return path;
 }
 

@@ -131,6 +131,7 @@ void forward(const Model& model, std::span<const SequenceInput> batch, const For
              ForwardState& state);
 
 // Convenience: logits [T, vocab] of one sequence at every position, no cache.
-Tensor forward_all_logits(const Model& model, std::span<const int32_t> tokens);
+Tensor forward_all_logits(const Model& model, std::span<const int32_t> tokens,
+                          Numerics numerics = Numerics::Exact);
 
 }  // namespace knowscope
