@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/quant_blocks.h"
+#include "knowscope/core/ggml_kernels.h"
 #include "knowscope/core/error.h"
 #include "knowscope/core/half.h"
 
@@ -59,7 +60,8 @@ void q8_k_block(const float* x, float* y) {
 float gelu_f32(float x) {
   constexpr float kSqrt2OverPi = 0.79788456080286535587989211986876f;
   constexpr float kCoefA = 0.044715f;
-  return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * x * (1.0f + kCoefA * x * x)));
+  // ggml builds its table with GCC's default contraction: 1 + a*x*x becomes one fma.
+  return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * x * std::fma(kCoefA * x, x, 1.0f)));
 }
 
 const std::vector<uint16_t>& gelu_table() {
@@ -154,6 +156,15 @@ void gelu_table_mul(float* gate, const float* up, int64_t n) {
   }
 }
 
+void silu_mul(float* gate, const float* up, int64_t n) {
+  const int64_t vec = n / 16 * 16;
+  for (int64_t i = 0; i < n; ++i) {
+    const float x = gate[i];
+    const float e = i < vec ? v_expf(0.0f - x) : std::exp(-x);
+    gate[i] = x / (1.0f + e) * up[i];
+  }
+}
+
 void rmsnorm(const float* x, const float* w, float* y, int64_t n, float eps) {
   double sum = 0.0;
   for (int64_t i = 0; i < n; ++i) sum += double(x[i] * x[i]);
@@ -176,6 +187,20 @@ void rope_angles(int64_t pos, float base, int64_t rot_dim, const float* freq_fac
     sin[i] = std::sin(angle);
     theta *= theta_scale;
   }
+}
+
+void rope(float* x, int64_t n_heads, int64_t head_dim, int64_t rot_dim, RopeStyle style,
+          const float* cos, const float* sin) {
+  const int64_t half = rot_dim / 2;
+  // Neox rotates element i with i + half, Adjacent 2i with 2i + 1.
+  const int64_t stride = style == RopeStyle::Neox ? 1 : 2, offset = style == RopeStyle::Neox ? half : 1;
+  for (int64_t h = 0; h < n_heads; ++h)
+    for (int64_t i = 0; i < half; ++i) {
+      float* a = x + h * head_dim + i * stride;
+      const float x0 = a[0], x1 = a[offset];
+      a[0] = std::fma(x0, cos[i], -(x1 * sin[i]));
+      a[offset] = std::fma(x0, sin[i], x1 * cos[i]);
+    }
 }
 
 }  // namespace knowscope::ggml_numerics

@@ -8,6 +8,7 @@
 #include <limits>
 #include <vector>
 
+#include "knowscope/core/ggml_kernels.h"
 #include "knowscope/core/ggml_numerics.h"
 #include "knowscope/core/matmul.h"
 #include "knowscope/core/ops.h"
@@ -104,7 +105,9 @@ void attention_layer(const ModelConfig& c, int layer, std::span<const SequenceIn
     const KeySource& ks = src[size_t(it.seq)];
     const int64_t S = sp.n_keys(), rows = it.i1 - it.i0;
     const int64_t first_pos = sp.pos_begin + it.i0, last_pos = sp.pos_begin + it.i1 - 1;
-    const int64_t k_from = whole ? 0 : lo_of(first_pos), k_to = last_pos + 1;
+    // llama.cpp's rows start at cache position 0 (ggml's lanes follow the position).
+    const int64_t k_from = whole || like_llama ? 0 : lo_of(first_pos), k_to = last_pos + 1;
+    const bool batched = sp.n_new >= 2;  // ggml: tinyBLAS for 2+ query rows, else vec_dot
     const int kvh = it.head / group;
     const float* kb = ks.k + kvh * ks.head_stride;
     const float* vb = ks.v + kvh * ks.head_stride;
@@ -129,9 +132,16 @@ void attention_layer(const ModelConfig& c, int layer, std::span<const SequenceIn
         q = q16.data();
         q_stride = D;
       }
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(rows), int(k_to - k_from), D, scale,
-                  q, int(q_stride), kb + k_from * ks.pos_stride, int(ks.pos_stride), 0.0f,
-                  sc + k_from, int(S));
+      if (like_llama) {  // ggml's f16 dot products, in its lanes
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t p = k_from; p < k_to; ++p)
+            sc[r * S + p] = scale * ggml_numerics::dot_f16(q + r * q_stride,
+                                                           kb + p * ks.pos_stride, D, batched);
+      } else {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(rows), int(k_to - k_from), D,
+                    scale, q, int(q_stride), kb + k_from * ks.pos_stride, int(ks.pos_stride),
+                    0.0f, sc + k_from, int(S));
+      }
       for (int64_t r = 0; r < rows; ++r) {
         float* row = sc + r * S;
         const int64_t pos = first_pos + r, lo = lo_of(pos);
@@ -140,13 +150,39 @@ void attention_layer(const ModelConfig& c, int layer, std::span<const SequenceIn
         std::fill(row + pos + 1, row + (whole ? S : k_to), kNegInf);
       }
     }
-    if (phases & kSoftmax)
+    if ((phases & kSoftmax) && like_llama) {
+      // ggml's softmax runs over 16-position chunks of the padded cache row (from position 0).
+      thread_local std::vector<float> padded;
+      const int64_t len = whole ? S : k_to;
+      for (int64_t r = 0; r < rows; ++r) {
+        padded.assign(size_t((len + 15) / 16 * 16), kNegInf);
+        std::copy(sc + r * S + k_from, sc + r * S + len, padded.begin() + k_from);
+        ggml_numerics::softmax(padded.data(), int64_t(padded.size()));
+        std::copy(padded.begin() + k_from, padded.begin() + len, sc + r * S + k_from);
+      }
+    } else if (phases & kSoftmax) {
       for (int64_t r = 0; r < rows; ++r) softmax(sc + r * S + k_from, (whole ? S : k_to) - k_from);
+    }
     if (phases & kValues) {
       if (like_llama)
         for (int64_t r = 0; r < rows; ++r)
           ggml_numerics::round_f16(sc + r * S + k_from, (whole ? S : k_to) - k_from);
       float* z = st.z.ptr() + (sp.row_begin + it.i0) * qd + it.head * D;
+      if (like_llama) {
+        // P.V over the positions, zero-padded to ggml's steps of 64 (its cache is padded to 256).
+        const int64_t len = whole ? S : k_to, L = (len + 63) / 64 * 64;
+        thread_local std::vector<float> vt, p;
+        vt.assign(size_t(D * L), 0.0f);
+        p.assign(size_t(L), 0.0f);
+        for (int64_t pos = k_from; pos < len; ++pos)
+          for (int64_t i = 0; i < D; ++i) vt[size_t(i * L + pos)] = vb[pos * ks.pos_stride + i];
+        for (int64_t r = 0; r < rows; ++r) {
+          std::copy(sc + r * S + k_from, sc + r * S + len, p.begin() + k_from);
+          for (int64_t i = 0; i < D; ++i)
+            z[r * qd + i] = ggml_numerics::dot_f16(p.data(), vt.data() + i * L, L, batched);
+        }
+        return;
+      }
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(rows), D, int(k_to - k_from), 1.0f,
                   sc + k_from, int(S), vb + k_from * ks.pos_stride, int(ks.pos_stride), 0.0f, z,
                   int(qd));

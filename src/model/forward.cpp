@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "knowscope/core/error.h"
+#include "knowscope/core/ggml_kernels.h"
 #include "knowscope/core/ggml_numerics.h"
 #include "knowscope/core/matmul.h"
 #include "knowscope/core/ops.h"
@@ -213,6 +214,26 @@ void forward(const Model& m, std::span<const SequenceInput> batch, const Forward
       linear(in, rows, W, out, b);
       return;
     }
+    if (ggml_numerics::has_kernel_order(W.dtype)) {
+      // ggml's own order of operations. Its kernel depends on the rows in one call, and
+      // llama.cpp evaluates each sequence alone: one call per sequence (for the logits, per
+      // sequence's logit rows).
+      thread_local std::vector<int64_t> calls;
+      calls.clear();
+      int64_t r0 = 0;
+      for (const SeqSpan& sp : lay.seqs) {
+        const int64_t k = rows == R ? sp.n_new : opt.logits == LogitsMode::Last ? 1 : sp.n_new;
+        if (k == 0 || r0 + k > rows) continue;
+        calls.push_back(k);
+        r0 += k;
+      }
+      if (r0 != rows) calls.push_back(rows - r0);
+      ggml_numerics::matmul(W, in, calls, out);
+      if (b)
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t o = 0; o < W.rows(); ++o) out[r * W.rows() + o] += b[o];
+      return;
+    }
     const int64_t n = W.cols();
     float* rounded = ensure(st.rounded, rows, n);
     for_rows(rows, n, [&](int64_t r) {
@@ -299,8 +320,9 @@ void forward(const Model& m, std::span<const SequenceInput> batch, const Forward
         for (int h = 0; h < c.n_kv_heads; ++h)
           norm(k + h * D, L.k_norm.data(), k + h * D, D, c.rms_eps);
       }
-      rope(q, c.n_heads, D, c.rope_dim, c.rope_style, cos_t + r * half, sin_t + r * half);
-      rope(k, c.n_kv_heads, D, c.rope_dim, c.rope_style, cos_t + r * half, sin_t + r * half);
+      const auto rot = like_llama ? &ggml_numerics::rope : &rope;
+      rot(q, c.n_heads, D, c.rope_dim, c.rope_style, cos_t + r * half, sin_t + r * half);
+      rot(k, c.n_kv_heads, D, c.rope_dim, c.rope_style, cos_t + r * half, sin_t + r * half);
     });
     hook(HookPoint::Q, l, st.q);
     hook(HookPoint::K, l, st.k);
@@ -327,6 +349,8 @@ void forward(const Model& m, std::span<const SequenceInput> batch, const Forward
         ggml_numerics::gelu_table_mul(st.gate.ptr() + r * ff, st.up.ptr() + r * ff, ff);
       else if (c.activation == Activation::GeluTanh)
         gelu_tanh_mul(st.gate.ptr() + r * ff, st.up.ptr() + r * ff, ff);
+      else if (like_llama)
+        ggml_numerics::silu_mul(st.gate.ptr() + r * ff, st.up.ptr() + r * ff, ff);
       else
         silu_mul(st.gate.ptr() + r * ff, st.up.ptr() + r * ff, ff);
     });

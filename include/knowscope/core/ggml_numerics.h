@@ -18,6 +18,7 @@
 
 #include <cstdint>
 
+#include "knowscope/core/ops.h"
 #include "knowscope/core/tensor.h"
 
 namespace knowscope::ggml_numerics {
@@ -43,6 +44,10 @@ void round_f16(float* x, int64_t n);
 // -10, identity above 10).
 void gelu_table_mul(float* gate, const float* up, int64_t n);
 
+// gate[i] = silu(gate[i]) * up[i] as ggml's swiglu: x / (1 + e^-x) with its vector exp
+// (ggml_kernels.h, v_expf) over chunks of 16, libm's expf for the rest.
+void silu_mul(float* gate, const float* up, int64_t n);
+
 // ggml's rms_norm then mul: squares in float summed in double, mean and 1/sqrt in float.
 void rmsnorm(const float* x, const float* w, float* y, int64_t n, float eps);
 
@@ -51,5 +56,11 @@ void rmsnorm(const float* x, const float* w, float* y, int64_t n, float eps);
 // values to each of cos and sin.
 void rope_angles(int64_t pos, float base, int64_t rot_dim, const float* freq_factors,
                  float freq_scale, float* cos, float* sin);
+
+// ggml's rotation (as knowscope::rope), with the contraction GCC gives its source on an FMA
+// machine made explicit: x0*cos - x1*sin = fma(x0, cos, -(x1*sin)), x0*sin + x1*cos =
+// fma(x0, sin, x1*cos). Explicit, so that the result does not depend on our compiler.
+void rope(float* x, int64_t n_heads, int64_t head_dim, int64_t rot_dim, RopeStyle style,
+          const float* cos, const float* sin);
 
 }  // namespace knowscope::ggml_numerics
