@@ -122,10 +122,10 @@ Runner add_capture(CLI::App& app) {
       ->check(CLI::Range(int64_t(1), int64_t(1) << 30));
   cmd->add_option("--threads", opt->threads, "Worker threads (default: all cores)");
   cmd->add_flag("--no-bos", opt->no_bos, "Do not add BOS to the prompts");
-  cmd->add_option(
-         "--numerics", opt->numerics,
-         "Arithmetic: exact (float32 from the file's weights) or llama.cpp / llama.cpp-f32-cache "
-         "(llama.cpp's CPU rounding reproduced, to compare with it; docs/engine.md)")
+  cmd->add_option("--numerics", opt->numerics,
+                  "Arithmetic: exact (float32 from the file's weights), llama.cpp (llama.cpp's CPU "
+                  "arithmetic reproduced bit for bit: its activations exactly; docs/engine.md) or "
+                  "llama.cpp-f32-cache (its rounding with an f32 KV cache)")
       ->capture_default_str();
   return [opt] {
     if (opt->threads > 0) set_num_threads(opt->threads);

@@ -117,9 +117,10 @@ Runner add_generate(CLI::App& app) {
   cmd->add_option("--stop", opt->stop, "Stop strings");
   cmd->add_flag("--no-bos", opt->no_bos, "Do not add BOS to the prompts");
   cmd->add_option("--numerics", opt->numerics,
-                  "Arithmetic: exact (float32 from the file's weights) or llama.cpp / "
-                  "llama.cpp-f32-cache (llama.cpp's CPU rounding reproduced, to compare with it; "
-                  "docs/engine.md)")
+                  "Arithmetic: exact (float32 from the file's weights), llama.cpp (llama.cpp's "
+                  "CPU arithmetic reproduced bit for bit: the same logits and tokens as "
+                  "llama.cpp on the same GGUF; docs/engine.md) or llama.cpp-f32-cache (its "
+                  "rounding with an f32 KV cache)")
       ->capture_default_str();
   cmd->add_flag("--chat", opt->chat,
                 "Wrap each prompt as a user turn in the model's chat template");

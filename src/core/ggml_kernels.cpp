@@ -54,7 +54,7 @@ struct Q8Rows {  // quantized activation rows: per block d, per element q, per 1
 
 // Q8_0 rows; with_sum: Q8_1, whose block sum s = f16(d * sum(q)) takes the unrounded d.
 Q8Rows quantize_rows_q8_0(const float* x, int64_t rows, int64_t n, bool with_sum) {
-  Q8Rows a{n, QK, std::vector<float>(size_t(rows * n / QK)), std::vector<int8_t>(size_t(rows * n)),
+  Q8Rows a{n,  QK, std::vector<float>(size_t(rows * n / QK)), std::vector<int8_t>(size_t(rows * n)),
            {}, {}};
   for (int64_t r = 0; r < rows; ++r)
     quantize_q8_0(x + r * n, n, a.d.data() + r * (n / QK), a.q.data() + r * n);
@@ -74,9 +74,14 @@ Q8Rows quantize_rows_q8_0(const float* x, int64_t rows, int64_t n, bool with_sum
 }
 
 // Q8_K rows; the `packed` ones as the 4-row packer quantizes them.
-Q8Rows quantize_rows_q8_k(const float* x, int64_t rows, int64_t n, const std::vector<bool>& packed) {
-  Q8Rows a{n, QK_K, std::vector<float>(size_t(rows * n / QK_K)),
-           std::vector<int8_t>(size_t(rows * n)), std::vector<int32_t>(size_t(rows * n / 16)), {}};
+Q8Rows quantize_rows_q8_k(const float* x, int64_t rows, int64_t n,
+                          const std::vector<bool>& packed) {
+  Q8Rows a{n,
+           QK_K,
+           std::vector<float>(size_t(rows * n / QK_K)),
+           std::vector<int8_t>(size_t(rows * n)),
+           std::vector<int32_t>(size_t(rows * n / 16)),
+           {}};
   for (int64_t r = 0; r < rows; ++r) {
     int8_t* q = a.q.data() + r * n;
     quantize_q8_k(x + r * n, n, a.d.data() + r * (n / QK_K), q, packed[size_t(r)]);
@@ -92,10 +97,10 @@ Q8Rows quantize_rows_q8_k(const float* x, int64_t rows, int64_t n, const std::ve
 
 // ---- weights, decoded to integer codes -----------------------------------------------------
 
-struct WeightRow {  // one weight row: codes per element, per-block factors
-  std::vector<int8_t> q;         // Q8_0 / Q5_0: signed value; Q4_K: 0..15; Q6_K: 0..63
-  std::vector<float> d, dmin;    // per block (f16 values)
-  std::vector<int32_t> sc, mn;   // per sub-block: Q4_K 8 per 256 (scale, min), Q6_K 16 (scale)
+struct WeightRow {              // one weight row: codes per element, per-block factors
+  std::vector<int8_t> q;        // Q8_0 / Q5_0: signed value; Q4_K: 0..15; Q6_K: 0..63
+  std::vector<float> d, dmin;   // per block (f16 values)
+  std::vector<int32_t> sc, mn;  // per sub-block: Q4_K 8 per 256 (scale, min), Q6_K 16 (scale)
   // The K-quants' codes times their sub-block scale (Q6_K: also with the offset of 32 taken
   // off), so that the exact integer sums below are plain dot products the compiler vectorizes.
   std::vector<int16_t> scaled, scaled_centered;
@@ -183,7 +188,8 @@ void decode_row(DType t, const uint8_t* row, int64_t n, WeightRow& w) {
           }
       }
       w.scaled.resize(size_t(n));
-      for (int64_t e = 0; e < n; ++e) w.scaled[size_t(e)] = int16_t(w.sc[size_t(e / 32)] * w.q[size_t(e)]);
+      for (int64_t e = 0; e < n; ++e)
+        w.scaled[size_t(e)] = int16_t(w.sc[size_t(e / 32)] * w.q[size_t(e)]);
       return;
     }
     case DType::Q6_K: {
@@ -322,7 +328,8 @@ float dot_q4_k_repacked(const WeightRow& w, const Q8Rows& a, int64_t r, int span
     for (int e0 = 0; e0 < QK_K; e0 += span) {
       const int32_t s = idot(ws + e0, q8 + e0, span);
       int32_t m = 0;
-      for (int sb = e0 / 32; sb < (e0 + span) / 32; ++sb) m += mn[sb] * (bsb[2 * sb] + bsb[2 * sb + 1]);
+      for (int sb = e0 / 32; sb < (e0 + span) / 32; ++sb)
+        m += mn[sb] * (bsb[2 * sb] + bsb[2 * sb + 1]);
       acc = std::fma(float(s), dd, acc);
       acc_min = std::fma(float(m), dm, acc_min);
     }
@@ -396,7 +403,8 @@ void matmul(const TensorView& W, const float* x, std::span<const int64_t> calls,
   if (t == DType::Q4_K || t == DType::Q6_K) {
     std::vector<bool> packed(static_cast<size_t>(rows));
     for (int64_t r = 0; r < rows; ++r)
-      packed[size_t(r)] = t == DType::Q4_K && q4k_gemm(call_of[size_t(r)].first, call_of[size_t(r)].second);
+      packed[size_t(r)] =
+          t == DType::Q4_K && q4k_gemm(call_of[size_t(r)].first, call_of[size_t(r)].second);
     a = quantize_rows_q8_k(x, rows, n, packed);
   } else {
     a = quantize_rows_q8_0(x, rows, n, t == DType::Q4_1 || t == DType::Q5_1);
@@ -408,7 +416,8 @@ void matmul(const TensorView& W, const float* x, std::span<const int64_t> calls,
       if (t == DType::Q8_0) {  // read in place
         const auto* codes = reinterpret_cast<const int8_t*>(row + quant::q8_0::qs);
         for (int64_t r = 0; r < rows; ++r)
-          out[r * m + o] = dot_q0(codes, quant::q8_0::bytes, nullptr, a.q_row(r), a.d_row(r), n / QK);
+          out[r * m + o] =
+              dot_q0(codes, quant::q8_0::bytes, nullptr, a.q_row(r), a.d_row(r), n / QK);
         continue;
       }
       decode_row(t, row, n, w);

@@ -8,54 +8,14 @@
 #include <vector>
 
 #include "core/quant_blocks.h"
-#include "knowscope/core/ggml_kernels.h"
 #include "knowscope/core/error.h"
+#include "knowscope/core/ggml_kernels.h"
 #include "knowscope/core/half.h"
 
 namespace knowscope::ggml_numerics {
 namespace {
 
 float f16_round(float x) { return f16_to_f32(f32_to_f16(x)); }
-
-// Q8_0 / Q8_1 activation block (x86 path): d = amax/127 kept as f16, q = round-half-even(x * id)
-// with id = 127/amax (not 1/d). Returns sum(q) for Q8_1.
-int q8_0_block(const float* x, float* y, float* d_unrounded) {
-  float amax = 0.0f;
-  for (int i = 0; i < quant::QK; ++i) amax = std::max(amax, std::fabs(x[i]));
-  const float d = amax / 127.0f;
-  const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
-  const float dh = f16_round(d);
-  int sum = 0;
-  for (int i = 0; i < quant::QK; ++i) {
-    const int q = int(std::nearbyint(x[i] * id));
-    sum += q;
-    y[i] = dh * float(q);
-  }
-  if (d_unrounded) *d_unrounded = d;
-  return sum;
-}
-
-// Q8_K activation block: the signed value of largest magnitude sets iscale = -127/max.
-void q8_k_block(const float* x, float* y) {
-  float max = 0.0f, amax = 0.0f;
-  for (int i = 0; i < quant::QK_K; ++i) {
-    const float ax = std::fabs(x[i]);
-    if (ax > amax) {
-      amax = ax;
-      max = x[i];
-    }
-  }
-  if (amax == 0.0f) {
-    std::fill(y, y + quant::QK_K, 0.0f);
-    return;
-  }
-  const float iscale = -127.0f / max;
-  const float d = 1.0f / iscale;
-  for (int i = 0; i < quant::QK_K; ++i) {
-    const int q = std::min(127, int(std::nearbyint(iscale * x[i])));
-    y[i] = d * float(q);
-  }
-}
 
 float gelu_f32(float x) {
   constexpr float kSqrt2OverPi = 0.79788456080286535587989211986876f;
@@ -77,8 +37,6 @@ const std::vector<uint16_t>& gelu_table() {
 
 }  // namespace
 
-bool uses_q8_1(DType weight) { return weight == DType::Q4_1 || weight == DType::Q5_1; }
-
 void round_activations(DType weight, const float* x, float* y, int64_t n) {
   switch (weight) {
     case DType::F32:
@@ -93,47 +51,27 @@ void round_activations(DType weight, const float* x, float* y, int64_t n) {
     case DType::Q4_0:
     case DType::Q5_0:
     case DType::Q8_0:
-    case DType::Q4_1:
-    case DType::Q5_1:
-      if (n % quant::QK != 0) fail("activations", "length", "not a multiple of 32");
-      for (int64_t b = 0; b < n; b += quant::QK) q8_0_block(x + b, y + b, nullptr);
-      return;
     case DType::Q2_K:
     case DType::Q3_K:
     case DType::Q4_K:
     case DType::Q5_K:
-    case DType::Q6_K:
-      if (n % quant::QK_K != 0) fail("activations", "length", "not a multiple of 256");
-      for (int64_t b = 0; b < n; b += quant::QK_K) q8_k_block(x + b, y + b);
+    case DType::Q6_K: {
+      const bool k = weight != DType::Q4_0 && weight != DType::Q5_0 && weight != DType::Q8_0;
+      const int64_t block = k ? quant::QK_K : quant::QK;
+      if (n % block != 0)
+        fail("activations", "length", k ? "not a multiple of 256" : "not a multiple of 32");
+      std::vector<float> d(size_t(n / block));
+      std::vector<int8_t> q(static_cast<size_t>(n));
+      if (k)
+        quantize_q8_k(x, n, d.data(), q.data(), false);
+      else
+        quantize_q8_0(x, n, d.data(), q.data());
+      for (int64_t i = 0; i < n; ++i) y[i] = d[size_t(i / block)] * float(q[size_t(i)]);
       return;
+    }
     default:
       fail("activations", "weight type",
            std::string(dtype_info(weight).name) + " has no llama.cpp activation format here");
-  }
-}
-
-void add_q8_1_min_term(const float* x, int64_t T, const TensorView& w, float* y) {
-  if (!uses_q8_1(w.dtype)) return;
-  const int64_t in = w.cols(), out = w.rows(), nb = in / quant::QK;
-  const int m_off = w.dtype == DType::Q4_1 ? quant::q4_1::m : quant::q5_1::m;
-  const size_t block_bytes =
-      size_t(w.dtype == DType::Q4_1 ? quant::q4_1::bytes : quant::q5_1::bytes);
-  std::vector<float> corr(static_cast<size_t>(nb)), scratch(quant::QK);
-  for (int64_t t = 0; t < T; ++t) {
-    for (int64_t b = 0; b < nb; ++b) {
-      float d = 0.0f;
-      const int sum = q8_0_block(x + t * in + b * quant::QK, scratch.data(), &d);
-      const float s = f16_round(d * float(sum));
-      corr[size_t(b)] = s - f16_round(d) * float(sum);
-    }
-    float* yt = y + t * out;
-    for (int64_t o = 0; o < out; ++o) {
-      const auto* row = static_cast<const uint8_t*>(w.row(o));
-      float acc = 0.0f;
-      for (int64_t b = 0; b < nb; ++b)
-        acc += quant::load_f16(row + size_t(b) * block_bytes + size_t(m_off)) * corr[size_t(b)];
-      yt[o] += acc;
-    }
   }
 }
 
@@ -193,7 +131,8 @@ void rope(float* x, int64_t n_heads, int64_t head_dim, int64_t rot_dim, RopeStyl
           const float* cos, const float* sin) {
   const int64_t half = rot_dim / 2;
   // Neox rotates element i with i + half, Adjacent 2i with 2i + 1.
-  const int64_t stride = style == RopeStyle::Neox ? 1 : 2, offset = style == RopeStyle::Neox ? half : 1;
+  const int64_t stride = style == RopeStyle::Neox ? 1 : 2,
+                offset = style == RopeStyle::Neox ? half : 1;
   for (int64_t h = 0; h < n_heads; ++h)
     for (int64_t i = 0; i < half; ++i) {
       float* a = x + h * head_dim + i * stride;

@@ -135,12 +135,12 @@ void attention_layer(const ModelConfig& c, int layer, std::span<const SequenceIn
       if (like_llama) {  // ggml's f16 dot products, in its lanes
         for (int64_t r = 0; r < rows; ++r)
           for (int64_t p = k_from; p < k_to; ++p)
-            sc[r * S + p] = scale * ggml_numerics::dot_f16(q + r * q_stride,
-                                                           kb + p * ks.pos_stride, D, batched);
+            sc[r * S + p] = scale * ggml_numerics::dot_f16(q + r * q_stride, kb + p * ks.pos_stride,
+                                                           D, batched);
       } else {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(rows), int(k_to - k_from), D,
-                    scale, q, int(q_stride), kb + k_from * ks.pos_stride, int(ks.pos_stride),
-                    0.0f, sc + k_from, int(S));
+                    scale, q, int(q_stride), kb + k_from * ks.pos_stride, int(ks.pos_stride), 0.0f,
+                    sc + k_from, int(S));
       }
       for (int64_t r = 0; r < rows; ++r) {
         float* row = sc + r * S;

@@ -240,7 +240,6 @@ void forward(const Model& m, std::span<const SequenceInput> batch, const Forward
       ggml_numerics::round_activations(W.dtype, in + r * n, rounded + r * n, n);
     });
     linear(rounded, rows, W, out, b);
-    ggml_numerics::add_q8_1_min_term(in, rows, W, out);
   };
   static const std::vector<float> kNoBias;
 

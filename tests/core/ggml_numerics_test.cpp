@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "knowscope/core/error.h"
+#include "knowscope/core/ggml_kernels.h"
 #include "knowscope/core/half.h"
 #include "knowscope/core/matmul.h"
 #include "knowscope/core/quant.h"
@@ -67,8 +68,8 @@ TEST(GgmlNumerics, RejectsLengthsOffTheActivationBlock) {
 }
 
 // Q4_1 weights against Q8_1 activations: ggml's block sum is d_w d_a sum(q_w q_a) + m_w s_a with
-// s_a = f16(d * sum(q_a)) (d before its f16 rounding). linear() on the rounded activations plus
-// add_q8_1_min_term must give that, computed here block by block in double.
+// s_a = f16(d * sum(q_a)) (d before its f16 rounding). ggml_numerics::matmul must give that (to
+// float rounding), computed here block by block in double.
 TEST(GgmlNumerics, Q8_1MinTermMatchesTheBlockFormula) {
   const int64_t in = 128, out = 5;
   std::vector<float> wf = random_values(size_t(in * out), 3, 0.2f);
@@ -79,10 +80,8 @@ TEST(GgmlNumerics, Q8_1MinTermMatchesTheBlockFormula) {
                  in);
   TensorView w{"w", DType::Q4_1, {out, in}, wq.data(), wq.size()};
   std::vector<float> x = random_values(static_cast<size_t>(in), 4, 2.0f);
-  std::vector<float> xr(static_cast<size_t>(in)), y(static_cast<size_t>(out));
-  ggml_numerics::round_activations(DType::Q4_1, x.data(), xr.data(), in);
-  linear(xr.data(), 1, w, y.data());
-  ggml_numerics::add_q8_1_min_term(x.data(), 1, w, y.data());
+  std::vector<float> y(static_cast<size_t>(out));
+  ggml_numerics::matmul(w, x.data(), 1, y.data());
 
   for (int64_t o = 0; o < out; ++o) {
     const auto* row = wq.data() + o * dtype_row_bytes(DType::Q4_1, in);

@@ -24,18 +24,10 @@
 namespace knowscope::ggml_numerics {
 
 // y[n] = the activations x[n] as ggml's matmul sees them against weights of type `weight`, as
-// floats (for Q8_1: d * q; the min-term correction is q8_1_min_correction). y may alias x. n must
-// be a multiple of the activation block (32 or 256).
+// floats (d * q). y may alias x. n must be a multiple of the activation block (32 or 256). For
+// the weight types whose kernels are not reproduced (ggml_kernels.h); Q4_1 / Q5_1 (Q8_1, whose
+// min term needs the block sums) only through ggml_numerics::matmul.
 void round_activations(DType weight, const float* x, float* y, int64_t n);
-
-// True when `weight` pairs with Q8_1 activations (Q4_1, Q5_1), whose min term needs
-// add_q8_1_min_term after the float product.
-bool uses_q8_1(DType weight);
-
-// For weights W of type Q4_1 / Q5_1: y[t, o] += sum_b m(o, b) * (s_b - d_b * sum(q_b)), the
-// difference between ggml's f16-rounded block sum s_b of activation row t and the sum of the
-// rounded activations that linear() used. x is the unrounded activation rows [T, in].
-void add_q8_1_min_term(const float* x, int64_t T, const TensorView& w, float* y);
 
 // f16 round trip of every element (round to nearest even), in place.
 void round_f16(float* x, int64_t n);
