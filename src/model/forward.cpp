@@ -206,6 +206,9 @@ void forward(const Model& m, std::span<const SequenceInput> batch, const Forward
   const Hooker hook{opt.hooks, &lay};
   const Numerics num = opt.numerics;
   const bool like_llama = num != Numerics::Exact;
+  // llama.cpp's last layer, when only the last position's logits are wanted, drops the other
+  // rows after attention: its MLP sees one row per sequence (set around that MLP below).
+  bool last_rows_only = false;
   // linear() on the activations as the weights' type rounds them in llama.cpp (LlamaCpp only).
   auto lin = [&](const float* in, int64_t rows, const TensorView& W, float* out,
                  const std::vector<float>& bias) {
@@ -224,7 +227,12 @@ void forward(const Model& m, std::span<const SequenceInput> batch, const Forward
       for (const SeqSpan& sp : lay.seqs) {
         const int64_t k = rows == R ? sp.n_new : opt.logits == LogitsMode::Last ? 1 : sp.n_new;
         if (k == 0 || r0 + k > rows) continue;
-        calls.push_back(k);
+        if (rows == R && last_rows_only && k > 1) {  // llama.cpp computes only the last row
+          calls.push_back(k - 1);
+          calls.push_back(1);
+        } else {
+          calls.push_back(k);
+        }
         r0 += k;
       }
       if (r0 != rows) calls.push_back(rows - r0);
@@ -340,6 +348,7 @@ void forward(const Model& m, std::span<const SequenceInput> batch, const Forward
     hook(HookPoint::ResidMid, l, st.resid);
 
     // MLP.
+    last_rows_only = like_llama && opt.logits == LogitsMode::Last && l == c.n_layers - 1;
     rmsnorm_rows(x, L.ffn_norm, st.normed.ptr(), R, d, c.rms_eps, num);
     lin(xn, R, L.gate, st.gate.ptr(), kNoBias);
     lin(xn, R, L.up, st.up.ptr(), kNoBias);
