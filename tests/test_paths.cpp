@@ -6,13 +6,21 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
 
 namespace knowscope::test {
 
 std::string fixture(const std::string& rel) {
   return std::string(KNOWSCOPE_SOURCE_DIR) + "/tests/fixtures/" + rel;
+}
+
+std::vector<unsigned char> fixture_bytes(const std::string& rel) {
+  std::ifstream in(fixture(rel), std::ios::binary);
+  if (!in) throw std::runtime_error("missing fixture " + rel);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 std::string temp_dir() {

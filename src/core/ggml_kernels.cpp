@@ -341,8 +341,42 @@ float dot_q4_k_repacked(const WeightRow& w, const Q8Rows& a, int64_t r, int span
 
 bool has_kernel_order(DType weight) {
   return weight == DType::Q8_0 || weight == DType::Q5_0 || weight == DType::Q4_1 ||
-         weight == DType::Q5_1 || weight == DType::Q4_K || weight == DType::Q6_K;
+         weight == DType::Q5_1 || weight == DType::Q4_K || weight == DType::Q6_K ||
+         weight == DType::F32 || weight == DType::F16;
 }
+
+namespace {
+
+// F32 / F16 weights: the activations stay f32 or are rounded to f16; llamafile's tinyBLAS takes
+// calls of 2+ rows when k is a multiple of 16 and m of 4, vec_dot the rest.
+void matmul_float(const TensorView& W, const float* x, std::span<const int64_t> calls, float* out) {
+  const bool f16 = W.dtype == DType::F16;
+  const int64_t n = W.cols(), m = W.rows();
+  int64_t rows = 0;
+  for (int64_t k : calls) rows += k;
+  std::vector<float> a(x, x + rows * n);
+  if (f16)
+    for (float& v : a) v = f16_to_f32(f32_to_f16(v));
+  std::vector<bool> tiny(static_cast<size_t>(rows));
+  for (int64_t r0 = 0, c = 0; c < int64_t(calls.size()); r0 += calls[size_t(c)], ++c)
+    for (int64_t r = r0; r < r0 + calls[size_t(c)]; ++r)
+      tiny[size_t(r)] = calls[size_t(c)] >= 2 && n % 16 == 0 && m % 4 == 0;
+  parallel_for(m, [&](int64_t o0, int64_t o1, int) {
+    std::vector<float> w(static_cast<size_t>(n));
+    for (int64_t o = o0; o < o1; ++o) {
+      const auto* row = static_cast<const uint8_t*>(W.row(o));
+      for (int64_t i = 0; i < n; ++i)
+        w[size_t(i)] = f16 ? quant::load_f16(row + 2 * i) : quant::load_f32(row + 4 * i);
+      for (int64_t r = 0; r < rows; ++r) {
+        const float* ar = a.data() + r * n;
+        out[r * m + o] = f16 ? dot_f16(w.data(), ar, n, tiny[size_t(r)])
+                             : dot_f32(w.data(), ar, n, tiny[size_t(r)]);
+      }
+    }
+  });
+}
+
+}  // namespace
 
 void quantize_q8_0(const float* x, int64_t n, float* d, int8_t* q) {
   if (n % QK != 0) fail("activations", "length", "not a multiple of 32");
@@ -389,6 +423,7 @@ void matmul(const TensorView& W, const float* x, std::span<const int64_t> calls,
   const DType t = W.dtype;
   if (!has_kernel_order(t))
     fail(W.name, "type", std::string(dtype_info(t).name) + ": no llama.cpp kernel order here");
+  if (t == DType::F32 || t == DType::F16) return matmul_float(W, x, calls, out);
   const int64_t n = W.cols(), m = W.rows();
   // Per activation row: the rows of its call, and its index there (ggml picks its kernel by both).
   std::vector<std::pair<int64_t, int64_t>> call_of;
@@ -443,24 +478,49 @@ void matmul(const TensorView& W, const float* x, int64_t rows, float* out) {
   matmul(W, x, std::span<const int64_t>(one_call, rows > 0 ? 1 : 0), out);
 }
 
-float dot_f16(const float* x, const float* y, int64_t n, bool batched) {
-  if (batched) {  // tinyBLAS<16, __m512>: one accumulator of 16 lanes
-    float lane[16] = {};
-    for (int64_t i = 0; i + 16 <= n; i += 16)
-      for (int l = 0; l < 16; ++l) lane[l] = std::fma(x[i + l], y[i + l], lane[l]);
-    return reduce16(lane);
-  }
-  // ggml_vec_dot_f16: four accumulators of 16 lanes over steps of 64, folded (0+2, 1+3, then
-  // both), reduced into a double with the leftover products.
+namespace {
+
+// tinyBLAS<16, __m512>: one accumulator of 16 lanes over the whole length.
+float dot_16_lanes(const float* x, const float* y, int64_t n) {
+  float lane[16] = {};
+  for (int64_t i = 0; i + 16 <= n; i += 16)
+    for (int l = 0; l < 16; ++l) lane[l] = std::fma(x[i + l], y[i + l], lane[l]);
+  return reduce16(lane);
+}
+
+// ggml_vec_dot_f16 / _f32: four accumulators of 16 lanes over steps of 64, folded (0+2, 1+3,
+// then both) and reduced; returns the reduced sum, *np the elements covered.
+float dot_4x16_lanes(const float* x, const float* y, int64_t n, int64_t* np) {
   float acc[4][16] = {};
-  const int64_t np = n & ~int64_t(63);
-  for (int64_t i = 0; i < np; i += 64)
+  *np = n & ~int64_t(63);
+  for (int64_t i = 0; i < *np; i += 64)
     for (int j = 0; j < 4; ++j)
       for (int l = 0; l < 16; ++l)
         acc[j][l] = std::fma(x[i + 16 * j + l], y[i + 16 * j + l], acc[j][l]);
   float folded[16];
   for (int l = 0; l < 16; ++l) folded[l] = (acc[0][l] + acc[2][l]) + (acc[1][l] + acc[3][l]);
-  double sum = double(reduce16(folded));
+  return reduce16(folded);
+}
+
+}  // namespace
+
+float dot_f32(const float* x, const float* y, int64_t n, bool batched) {
+  if (batched) return dot_16_lanes(x, y, n);
+  int64_t np;
+  float sum = dot_4x16_lanes(x, y, n, &np);
+  for (int64_t i = np; i < n; ++i) sum = sum + x[i] * y[i];  // in float, not fused
+  return sum;
+}
+
+void softcap(float* x, int64_t n, float cap) {
+  const float inv = 1.0f / cap;
+  for (int64_t i = 0; i < n; ++i) x[i] = std::tanh(x[i] * inv) * cap;
+}
+
+float dot_f16(const float* x, const float* y, int64_t n, bool batched) {
+  if (batched) return dot_16_lanes(x, y, n);
+  int64_t np;
+  double sum = double(dot_4x16_lanes(x, y, n, &np));  // ggml keeps this sum in a double
   for (int64_t i = np; i < n; ++i) sum += double(x[i] * y[i]);
   return float(sum);
 }

@@ -46,7 +46,8 @@ void attention_layer(const ModelConfig& c, int layer, std::span<const SequenceIn
   const int64_t qd = c.n_q_dim(), kvd = c.n_kv_dim();
   const int64_t window = c.is_sliding(layer) ? c.sliding_window : 0;
   const float cap = c.attn_softcap;
-  const bool like_llama = numerics == Numerics::LlamaCpp;  // f16 cache: Q and P rounded too
+  const bool like_llama = numerics != Numerics::Exact;    // ggml's dot products and softmax
+  const bool f16_cache = numerics == Numerics::LlamaCpp;  // f16 cache: Q and P rounded too
   // llama.cpp scales a Gemma query before Q.K (so before its f16 rounding), the others' scores.
   const bool scale_query_first = like_llama && (c.arch == "gemma2" || c.arch == "gemma3");
   const float scale = scale_query_first ? 1.0f : c.query_scale;
@@ -128,15 +129,21 @@ void attention_layer(const ModelConfig& c, int layer, std::span<const SequenceIn
         const float pre = scale_query_first ? c.query_scale : 1.0f;
         for (int64_t r = 0; r < rows; ++r)
           for (int64_t i = 0; i < D; ++i) q16[size_t(r * D + i)] = q[r * qd + i] * pre;
-        ggml_numerics::round_f16(q16.data(), rows * D);
+        if (f16_cache) ggml_numerics::round_f16(q16.data(), rows * D);
         q = q16.data();
         q_stride = D;
       }
-      if (like_llama) {  // ggml's f16 dot products, in its lanes
+      if (like_llama) {
+        // ggml's dot products, in its lanes: f16 (tinyBLAS for 2+ queries, its k a multiple of
+        // 16), or f32 with an f32 cache (always vec_dot: its query is a non-contiguous view).
         for (int64_t r = 0; r < rows; ++r)
-          for (int64_t p = k_from; p < k_to; ++p)
-            sc[r * S + p] = scale * ggml_numerics::dot_f16(q + r * q_stride, kb + p * ks.pos_stride,
-                                                           D, batched);
+          for (int64_t p = k_from; p < k_to; ++p) {
+            const float* kp = kb + p * ks.pos_stride;
+            const float dot =
+                f16_cache ? ggml_numerics::dot_f16(q + r * q_stride, kp, D, batched && D % 16 == 0)
+                          : ggml_numerics::dot_f32(q + r * q_stride, kp, D, false);
+            sc[r * S + p] = scale * dot;
+          }
       } else {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(rows), int(k_to - k_from), D,
                     scale, q, int(q_stride), kb + k_from * ks.pos_stride, int(ks.pos_stride), 0.0f,
@@ -145,7 +152,10 @@ void attention_layer(const ModelConfig& c, int layer, std::span<const SequenceIn
       for (int64_t r = 0; r < rows; ++r) {
         float* row = sc + r * S;
         const int64_t pos = first_pos + r, lo = lo_of(pos);
-        if (cap > 0) softcap(row + lo, pos + 1 - lo, cap);
+        if (cap > 0 && like_llama)
+          ggml_numerics::softcap(row + lo, pos + 1 - lo, cap);
+        else if (cap > 0)
+          softcap(row + lo, pos + 1 - lo, cap);
         std::fill(row + k_from, row + lo, kNegInf);
         std::fill(row + pos + 1, row + (whole ? S : k_to), kNegInf);
       }
@@ -164,7 +174,7 @@ void attention_layer(const ModelConfig& c, int layer, std::span<const SequenceIn
       for (int64_t r = 0; r < rows; ++r) softmax(sc + r * S + k_from, (whole ? S : k_to) - k_from);
     }
     if (phases & kValues) {
-      if (like_llama)
+      if (f16_cache)
         for (int64_t r = 0; r < rows; ++r)
           ggml_numerics::round_f16(sc + r * S + k_from, (whole ? S : k_to) - k_from);
       float* z = st.z.ptr() + (sp.row_begin + it.i0) * qd + it.head * D;
@@ -176,10 +186,13 @@ void attention_layer(const ModelConfig& c, int layer, std::span<const SequenceIn
         p.assign(size_t(L), 0.0f);
         for (int64_t pos = k_from; pos < len; ++pos)
           for (int64_t i = 0; i < D; ++i) vt[size_t(i * L + pos)] = vb[pos * ks.pos_stride + i];
+        const bool tiny_blas = batched && D % 4 == 0;  // tinyBLAS needs its m = D in fours
         for (int64_t r = 0; r < rows; ++r) {
           std::copy(sc + r * S + k_from, sc + r * S + len, p.begin() + k_from);
           for (int64_t i = 0; i < D; ++i)
-            z[r * qd + i] = ggml_numerics::dot_f16(p.data(), vt.data() + i * L, L, batched);
+            z[r * qd + i] = f16_cache
+                                ? ggml_numerics::dot_f16(p.data(), vt.data() + i * L, L, tiny_blas)
+                                : ggml_numerics::dot_f32(p.data(), vt.data() + i * L, L, tiny_blas);
         }
         return;
       }

@@ -398,8 +398,13 @@ void forward(const Model& m, std::span<const SequenceInput> batch, const Forward
   float* logits = ensure(st.logits, n_logits, c.vocab_size);
   lin(fin, n_logits, w.output, logits, kNoBias);
   if (c.final_softcap > 0)
-    for_rows(n_logits, c.vocab_size,
-             [&](int64_t i) { softcap(logits + i * c.vocab_size, c.vocab_size, c.final_softcap); });
+    for_rows(n_logits, c.vocab_size, [&](int64_t i) {
+      float* row = logits + i * c.vocab_size;
+      if (like_llama)
+        ggml_numerics::softcap(row, c.vocab_size, c.final_softcap);
+      else
+        softcap(row, c.vocab_size, c.final_softcap);
+    });
   if (n_logits > 0) hook(HookPoint::Logits, -1, st.logits);
 }
 

@@ -20,9 +20,7 @@ namespace knowscope {
 namespace {
 
 std::vector<unsigned char> read_bytes(const std::string& rel) {
-  std::ifstream in(test::fixture("quant/" + rel), std::ios::binary);
-  if (!in) throw std::runtime_error("missing fixture quant/" + rel);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  return test::fixture_bytes("quant/" + rel);
 }
 
 const nlohmann::json& fixture() {

@@ -16,11 +16,13 @@
 //                        per 256; the min term in a second accumulator, subtracted at the end.
 //   Q6_K:                fewer than 8 rows -> vec_dot (8 lanes, fma per 256); else the tiled
 //                        kernel (one exact integer per 256, acc = fma(isum*d_w, d_a, acc)).
+//   F32, F16:            two or more rows (k a multiple of 16, m of 4) -> tinyBLAS (16 lanes);
+//                        else vec_dot_f32 / _f16 (4 x 16 lanes).
 // Attention with an f16 cache: Q.K and P.V are f16 dot products, 16 lanes (tinyBLAS, two or more
-// query rows) or 4x16 lanes (vec_dot_f16, one row); softmax uses ggml's vector exp and sums
-// 16-element chunks into a double. llama.cpp pads the cache to a multiple of 256 positions,
-// masked ones contributing exact zeros, so the lanes follow the absolute position.
-// These orders are facts about ggml's arithmetic; the code is ours.
+// query rows) or 4x16 lanes (vec_dot_f16, one row); with an f32 cache, f32 ones (Q.K always by
+// vec_dot_f32); softmax uses ggml's vector exp and sums 16-element chunks into a double. llama.cpp
+// pads the cache to a multiple of 256 positions, masked ones contributing exact zeros, so the lanes
+// follow the absolute position. These orders are facts about ggml's arithmetic; the code is ours.
 #pragma once
 
 #include <cstdint>
@@ -44,6 +46,13 @@ void matmul(const TensorView& W, const float* x, std::span<const int64_t> calls,
 // f16 dot products of f16-representable floats (Q.K, P.V). `batched`: two or more query rows in
 // the call (tinyBLAS, n % 16 == 0); otherwise vec_dot_f16. n is the padded length.
 float dot_f16(const float* x, const float* y, int64_t n, bool batched);
+
+// The same for float32 (an f32 KV cache, F32 weights): tinyBLAS's 16 lanes, or ggml_vec_dot_f32
+// (4 x 16 lanes, reduced in float, the leftover products added one by one, unfused).
+float dot_f32(const float* x, const float* y, int64_t n, bool batched);
+
+// ggml's softcap (Gemma 2): tanh(x * (1/cap)) * cap, each step rounded, in place.
+void softcap(float* x, int64_t n, float cap);
 
 // ggml's softmax of one attention row in place: x[i] = exp(x[i] - max) / sum, -inf -> 0. The
 // row starts at a multiple of 16 positions (ggml's chunks); n is any length.

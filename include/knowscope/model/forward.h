@@ -82,12 +82,12 @@ struct ForwardHooks {
 // Arithmetic of the pass. Exact: float32 throughout from the file's weights (what every study
 // uses). LlamaCpp: llama.cpp's CPU arithmetic reproduced bit for bit (8-bit activations in
 // quantized matmuls, f16 KV cache, query and attention probabilities, its f16 GELU table, its
-// RMSNorm, RoPE, softmax and SiLU, and its kernels' order of float operations for Q8_0, Q5_0,
-// Q4_1, Q5_1, Q4_K and Q6_K weights; core/ggml_numerics.h, core/ggml_kernels.h): the same logits
-// and tokens as llama.cpp on the same GGUF. Other weight types get the rounding without the order.
-// llama.cpp evaluates each sequence alone, and so does the emulation, also inside a batch.
-// LlamaCppF32Cache: the rounding with llama.cpp's KV cache set to f32 (type_k = type_v = F32),
-// where neither the query nor the probabilities are rounded (its attention order not reproduced).
+// RMSNorm, RoPE, softmax, SiLU and softcaps, and its kernels' order of float operations for F32,
+// F16, Q8_0, Q5_0, Q4_1, Q5_1, Q4_K and Q6_K weights; core/ggml_numerics.h,
+// core/ggml_kernels.h): the same logits and tokens as llama.cpp on the same GGUF. Other weight
+// types get the rounding without the order. llama.cpp evaluates each sequence alone, and so does
+// the emulation, also inside a batch. LlamaCppF32Cache: the same with llama.cpp's KV cache set to
+// f32 (type_k = type_v = F32), where neither the query nor the probabilities are rounded.
 enum class Numerics { Exact, LlamaCpp, LlamaCppF32Cache };
 const char* numerics_name(Numerics n);             // "exact", "llama.cpp", "llama.cpp-f32-cache"
 Numerics parse_numerics(const std::string& name);  // throws on anything else
