@@ -32,10 +32,13 @@ QUANT = ROOT / "tests" / "fixtures" / "quant"
 # Weight type -> (its vec_dot, the activation format, that format's from_float, bytes per block
 # of the activation format, elements per block).
 KERNELS = {
+    "Q4_0": ("ggml_vec_dot_q4_0_q8_0", "Q8_0", "quantize_row_q8_0", 34, 32),
     "Q8_0": ("ggml_vec_dot_q8_0_q8_0", "Q8_0", "quantize_row_q8_0", 34, 32),
     "Q5_0": ("ggml_vec_dot_q5_0_q8_0", "Q8_0", "quantize_row_q8_0", 34, 32),
     "Q4_1": ("ggml_vec_dot_q4_1_q8_1", "Q8_1", "quantize_row_q8_1", 36, 32),
     "Q5_1": ("ggml_vec_dot_q5_1_q8_1", "Q8_1", "quantize_row_q8_1", 36, 32),
+    "Q3_K": ("ggml_vec_dot_q3_K_q8_K", "Q8_K", "quantize_row_q8_K", 292, 256),
+    "Q5_K": ("ggml_vec_dot_q5_K_q8_K", "Q8_K", "quantize_row_q8_K", 292, 256),
     "Q6_K": ("ggml_vec_dot_q6_K_q8_K", "Q8_K", "quantize_row_q8_K", 292, 256),
 }
 N_ACT_ROWS = 3

@@ -113,6 +113,7 @@ def main() -> int:
         np.set_printoptions(linewidth=160, formatter={"float": lambda v: f"{v:.1e}"})
         print(f"{len(ids)} tokens: {ids}; numerics {args.numerics}")
         print("layer  ||ours - llama.cpp|| / ||llama.cpp|| of the residual after the block, per row")
+        largest = 0.0
         for layer, h in enumerate(hooks):
             ours, tok = read_capture(Path(tmp), h)
             if layer == 0 and list(tok) != list(ids):
@@ -121,6 +122,8 @@ def main() -> int:
             theirs = ref[f"l_out-{layer}"].reshape(ours.shape)
             rel = np.sqrt(((ours - theirs) ** 2).sum(1) / (theirs ** 2).sum(1))
             print(f"{layer:5d}  {rel}")
+            largest = max(largest, float(rel.max()))
+        print(f"largest over every row and layer: {largest:.1e}")
     return 0
 
 

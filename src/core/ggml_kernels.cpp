@@ -126,6 +126,21 @@ void decode_row(DType t, const uint8_t* row, int64_t n, WeightRow& w) {
       }
       return;
     }
+    case DType::Q4_0: {
+      const int64_t nb = n / QK;
+      w.d.resize(size_t(nb));
+      for (int64_t b = 0; b < nb; ++b) {
+        const uint8_t* blk = row + b * quant::q4_0::bytes;
+        w.d[size_t(b)] = quant::load_f16(blk + quant::q4_0::d);
+        const uint8_t* qs = blk + quant::q4_0::qs;
+        int8_t* q = w.q.data() + b * QK;
+        for (int j = 0; j < 16; ++j) {
+          q[j] = int8_t((qs[j] & 0xF) - 8);
+          q[j + 16] = int8_t((qs[j] >> 4) - 8);
+        }
+      }
+      return;
+    }
     case DType::Q5_0: {
       const int64_t nb = n / QK;
       w.d.resize(size_t(nb));
@@ -185,6 +200,60 @@ void decode_row(DType t, const uint8_t* row, int64_t n, WeightRow& w) {
           for (int l = 0; l < 32; ++l) {
             q[64 * j + l] = int8_t(qs[32 * j + l] & 0xF);
             q[64 * j + 32 + l] = int8_t(qs[32 * j + l] >> 4);
+          }
+      }
+      w.scaled.resize(size_t(n));
+      for (int64_t e = 0; e < n; ++e)
+        w.scaled[size_t(e)] = int16_t(w.sc[size_t(e / 32)] * w.q[size_t(e)]);
+      return;
+    }
+    case DType::Q3_K: {  // signed codes -4..3 (2 low bits, the high bit clear means -4)
+      const int64_t nb = n / QK_K;
+      w.d.resize(size_t(nb));
+      w.sc.resize(size_t(nb * 16));
+      for (int64_t b = 0; b < nb; ++b) {
+        const uint8_t* blk = row + b * quant::q3_k::bytes;
+        w.d[size_t(b)] = quant::load_f16(blk + quant::q3_k::d);
+        for (int k = 0; k < 16; ++k)
+          w.sc[size_t(b * 16 + k)] = quant::q3k_scale(blk + quant::q3_k::scales, k);
+        const uint8_t* qs = blk + quant::q3_k::qs;
+        const uint8_t* hm = blk + quant::q3_k::hmask;
+        int8_t* q = w.q.data() + b * QK_K;
+        for (int h = 0; h < 2; ++h)
+          for (int j = 0; j < 4; ++j)
+            for (int l = 0; l < 32; ++l)
+              q[128 * h + 32 * j + l] =
+                  int8_t(((qs[32 * h + l] >> (2 * j)) & 3) - ((hm[l] >> (4 * h + j)) & 1 ? 0 : 4));
+      }
+      w.scaled.resize(size_t(n));
+      for (int64_t e = 0; e < n; ++e)
+        w.scaled[size_t(e)] = int16_t(w.sc[size_t(e / 16)] * w.q[size_t(e)]);
+      return;
+    }
+    case DType::Q5_K: {
+      const int64_t nb = n / QK_K;
+      w.d.resize(size_t(nb));
+      w.dmin.resize(size_t(nb));
+      w.sc.resize(size_t(nb * 8));
+      w.mn.resize(size_t(nb * 8));
+      for (int64_t b = 0; b < nb; ++b) {
+        const uint8_t* blk = row + b * quant::q5_k::bytes;
+        w.d[size_t(b)] = quant::load_f16(blk + quant::q5_k::d);
+        w.dmin[size_t(b)] = quant::load_f16(blk + quant::q5_k::dmin);
+        uint8_t sc[8], mn[8];
+        quant::k4_scales_mins(blk + quant::q5_k::scales, sc, mn);
+        for (int s = 0; s < 8; ++s) {
+          w.sc[size_t(b * 8 + s)] = sc[s];
+          w.mn[size_t(b * 8 + s)] = mn[s];
+        }
+        const uint8_t* qs = blk + quant::q5_k::qs;
+        const uint8_t* qh = blk + quant::q5_k::qh;
+        int8_t* q = w.q.data() + b * QK_K;
+        for (int j = 0; j < 4; ++j)  // 64 elements: low nibbles, then high; qh bits 2j, 2j+1
+          for (int l = 0; l < 32; ++l) {
+            q[64 * j + l] = int8_t((qs[32 * j + l] & 0xF) | (((qh[l] >> (2 * j)) & 1) << 4));
+            q[64 * j + 32 + l] =
+                int8_t((qs[32 * j + l] >> 4) | (((qh[l] >> (2 * j + 1)) & 1) << 4));
           }
       }
       w.scaled.resize(size_t(n));
@@ -266,6 +335,19 @@ float dot_q0(const int8_t* wq, int64_t stride, const float* wd, const int8_t* aq
   return reduce8(lane);
 }
 
+// Q4_0 repacked 8x8 (ggml_gemv/gemm_q4_0_8x8_q8_0, weights with rows in eights): one exact
+// integer per block of 32, acc = fma(isum, d_w * d_a, acc).
+float dot_q4_0_repacked(const WeightRow& w, const Q8Rows& a, int64_t r) {
+  const int8_t* aq = a.q_row(r);
+  float acc = 0.0f;
+  for (int64_t b = 0; b < a.n / QK; ++b) {
+    int32_t s = 0;
+    for (int e = 0; e < QK; ++e) s += int32_t(w.q[size_t(b * QK + e)]) * aq[b * QK + e];
+    acc = std::fma(float(s), w.d[size_t(b)] * a.d_row(r)[b], acc);
+  }
+  return acc;
+}
+
 // Q4_1 / Q5_1 against Q8_1 (vec_dot_q4_1_q8_1, vec_dot_q5_1_q8_1): the lanes of dot_q0 on the
 // unsigned codes, plus the min term m*s summed in a float, fused (GCC contracts its source).
 float dot_q1(const WeightRow& w, const Q8Rows& a, int64_t r) {
@@ -299,15 +381,84 @@ float dot_q6_k_vec(const WeightRow& w, const Q8Rows& a, int64_t r) {
   return reduce8(lane);
 }
 
-// Q6_K tiled kernel (8 rows or more; its AVX2 microtile): one exact integer per super-block,
-// then acc = fma(isum * d_w, d_a, acc).
-float dot_q6_k_tiled(const WeightRow& w, const Q8Rows& a, int64_t r) {
+// Q6_K / Q3_K tiled kernel (8 rows or more; its AVX2 microtile): one exact integer per
+// super-block, then acc = fma(isum * d_w, d_a, acc).
+// `centered`: the codes with their offset taken off, times their scale (Q3_K: `scaled`).
+float dot_k_tiled(const WeightRow& w, const std::vector<int16_t>& centered, const Q8Rows& a,
+                  int64_t r) {
   const int8_t* aq = a.q_row(r);
   float acc = 0.0f;
   for (int64_t b = 0; b < a.n / QK_K; ++b) {
-    const int32_t s = idot(w.scaled_centered.data() + b * QK_K, aq + b * QK_K, QK_K);
+    const int32_t s = idot(centered.data() + b * QK_K, aq + b * QK_K, QK_K);
     const float result = float(s) * w.d[size_t(b)];
     acc = std::fma(result, a.d_row(r)[b], acc);
+  }
+  return acc;
+}
+
+// Q5_K vec_dot: lane k holds elements 4k..4k+3 of each 32, times the sub-block scale, fused per
+// super-block; the mins term sum(min * bsum) goes to a float with dmin = -d_a * dmin_w (fused,
+// as GCC contracts ggml's source), added after the lanes.
+float dot_q5_k_vec(const WeightRow& w, const Q8Rows& a, int64_t r) {
+  const int8_t* aq = a.q_row(r);
+  const int32_t* bs = a.bs_row(r);
+  float lane[8] = {};
+  float summs = 0.0f;
+  for (int64_t b = 0; b < a.n / QK_K; ++b) {
+    const float d = a.d_row(r)[b] * w.d[size_t(b)];
+    const float dmin = -a.d_row(r)[b] * w.dmin[size_t(b)];
+    const int16_t* ws = w.scaled.data() + b * QK_K;
+    const int8_t* q8 = aq + b * QK_K;
+    const int32_t* mn = w.mn.data() + b * 8;
+    const int32_t* bsb = bs + b * 16;
+    int32_t m = 0;
+    for (int s = 0; s < 8; ++s) m += mn[s] * (bsb[2 * s] + bsb[2 * s + 1]);
+    summs = std::fma(dmin, float(m), summs);
+    int32_t group[QK_K / 4];
+    for (int g = 0; g < QK_K / 4; ++g) group[g] = idot(ws + 4 * g, q8 + 4 * g, 4);
+    for (int k = 0; k < 8; ++k) {
+      int32_t sk = 0;
+      for (int c = 0; c < 8; ++c) sk += group[8 * c + k];
+      lane[k] = std::fma(d, float(sk), lane[k]);
+    }
+  }
+  return reduce8(lane) + summs;
+}
+
+// Q3_K vec_dot: as Q5_K's lanes on the signed codes times their scale, without a min term.
+float dot_q3_k_vec(const WeightRow& w, const Q8Rows& a, int64_t r) {
+  const int8_t* aq = a.q_row(r);
+  float lane[8] = {};
+  for (int64_t b = 0; b < a.n / QK_K; ++b) {
+    const float d = a.d_row(r)[b] * w.d[size_t(b)];
+    const int16_t* ws = w.scaled.data() + b * QK_K;
+    const int8_t* q8 = aq + b * QK_K;
+    int32_t group[QK_K / 4];
+    for (int g = 0; g < QK_K / 4; ++g) group[g] = idot(ws + 4 * g, q8 + 4 * g, 4);
+    for (int k = 0; k < 8; ++k) {
+      int32_t sk = 0;
+      for (int c = 0; c < 8; ++c) sk += group[8 * c + k];
+      lane[k] = std::fma(d, float(sk), lane[k]);
+    }
+  }
+  return reduce8(lane);
+}
+
+// Q5_K tiled kernel (8 rows or more): per super-block one exact integer for the scales and one
+// for the mins; res = d_w * isum, res = fma(-dmin_w, imin, res), acc = fma(res, d_a, acc).
+float dot_q5_k_tiled(const WeightRow& w, const Q8Rows& a, int64_t r) {
+  const int8_t* aq = a.q_row(r);
+  const int32_t* bs = a.bs_row(r);
+  float acc = 0.0f;
+  for (int64_t b = 0; b < a.n / QK_K; ++b) {
+    const int32_t s = idot(w.scaled.data() + b * QK_K, aq + b * QK_K, QK_K);
+    const int32_t* mn = w.mn.data() + b * 8;
+    const int32_t* bsb = bs + b * 16;
+    int32_t m = 0;
+    for (int sb = 0; sb < 8; ++sb) m += mn[sb] * (bsb[2 * sb] + bsb[2 * sb + 1]);
+    float res = float(s) * w.d[size_t(b)];
+    res = std::fma(-w.dmin[size_t(b)], float(m), res);
+    acc = std::fma(res, a.d_row(r)[b], acc);
   }
   return acc;
 }
@@ -340,8 +491,9 @@ float dot_q4_k_repacked(const WeightRow& w, const Q8Rows& a, int64_t r, int span
 }  // namespace
 
 bool has_kernel_order(DType weight) {
-  return weight == DType::Q8_0 || weight == DType::Q5_0 || weight == DType::Q4_1 ||
-         weight == DType::Q5_1 || weight == DType::Q4_K || weight == DType::Q6_K ||
+  return weight == DType::Q8_0 || weight == DType::Q4_0 || weight == DType::Q5_0 ||
+         weight == DType::Q4_1 || weight == DType::Q5_1 || weight == DType::Q3_K ||
+         weight == DType::Q4_K || weight == DType::Q5_K || weight == DType::Q6_K ||
          weight == DType::F32 || weight == DType::F16;
 }
 
@@ -435,7 +587,7 @@ void matmul(const TensorView& W, const float* x, std::span<const int64_t> calls,
     return call_rows > 3 && i < call_rows - call_rows % 4;
   };
   Q8Rows a;
-  if (t == DType::Q4_K || t == DType::Q6_K) {
+  if (t == DType::Q3_K || t == DType::Q4_K || t == DType::Q5_K || t == DType::Q6_K) {
     std::vector<bool> packed(static_cast<size_t>(rows));
     for (int64_t r = 0; r < rows; ++r)
       packed[size_t(r)] =
@@ -462,7 +614,13 @@ void matmul(const TensorView& W, const float* x, std::span<const int64_t> calls,
         if (t == DType::Q4_K)
           v = dot_q4_k_repacked(w, a, r, q4k_gemm(call_rows, i) ? 64 : QK_K);
         else if (t == DType::Q6_K)
-          v = call_rows >= 8 ? dot_q6_k_tiled(w, a, r) : dot_q6_k_vec(w, a, r);
+          v = call_rows >= 8 ? dot_k_tiled(w, w.scaled_centered, a, r) : dot_q6_k_vec(w, a, r);
+        else if (t == DType::Q3_K)
+          v = call_rows >= 8 ? dot_k_tiled(w, w.scaled, a, r) : dot_q3_k_vec(w, a, r);
+        else if (t == DType::Q5_K)
+          v = call_rows >= 8 ? dot_q5_k_tiled(w, a, r) : dot_q5_k_vec(w, a, r);
+        else if (t == DType::Q4_0 && m % 8 == 0)  // repacked for AVX2 when rows come in eights
+          v = dot_q4_0_repacked(w, a, r);
         else if (t == DType::Q4_1 || t == DType::Q5_1)
           v = dot_q1(w, a, r);
         else

@@ -14,8 +14,12 @@
 //                        lane += d_w*d_a * isum (fma), then the 8 lanes reduced.
 //   Q4_K (repacked 8x8): rows in groups of 4 -> gemm: fma per 64 elements; the rest -> gemv: fma
 //                        per 256; the min term in a second accumulator, subtracted at the end.
-//   Q6_K:                fewer than 8 rows -> vec_dot (8 lanes, fma per 256); else the tiled
+//   Q4_0:                repacked 8x8 when the weight's rows come in eights: one fma per 32;
+//                        else as Q8_0. Q4_1, Q5_1: as Q8_0 plus the min term m*s (fma).
+//   Q3_K, Q6_K:          fewer than 8 rows -> vec_dot (8 lanes, fma per 256); else the tiled
 //                        kernel (one exact integer per 256, acc = fma(isum*d_w, d_a, acc)).
+//   Q5_K:                the same, with its min term (vec_dot: a separate float; tiled: fused
+//                        into each super-block's result).
 //   F32, F16:            two or more rows (k a multiple of 16, m of 4) -> tinyBLAS (16 lanes);
 //                        else vec_dot_f32 / _f16 (4 x 16 lanes).
 // Attention with an f16 cache: Q.K and P.V are f16 dot products, 16 lanes (tinyBLAS, two or more
