@@ -32,7 +32,8 @@ struct Profile {
 };
 constexpr Profile kProfiles[] = {
     {"quick", 5, 5, true, "5 entities per type, greedy + 5 samples (~2 minutes)"},
-    {"default", 20, 10, true, "20 entities per type, greedy + 10 samples (~13 minutes)"},
+    {"default", kDefaultLabelPerType, 10, true,
+     "20 entities per type, greedy + 10 samples (~13 minutes)"},
     {"paper", 0, 10, false,
      "every entity, greedy + 10 samples of 32 tokens, no early stop (~5 hours)"},
 };

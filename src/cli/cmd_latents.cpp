@@ -13,6 +13,7 @@
 #include "knowscope/sae/corpus.h"
 #include "knowscope/sae/sae_set.h"
 #include "knowscope/study/labelling.h"
+#include "knowscope/study/labelling_run.h"
 #include "knowscope/study/latents.h"
 #include "knowscope/study/report.h"
 
@@ -61,9 +62,7 @@ int run(const LatentsCliOptions& o) {
   cfg.model_name = o.model;
   cfg.sae_set = o.sae_set.empty() ? default_sae_set_dir(study::model_cache_id(o.model)) : o.sae_set;
   if (o.labels.empty()) {
-    const std::string dir =
-        study::default_labelling_dir(study::model_cache_id(o.model), study::LabellingConfig{});
-    cfg.labels = (fs::path(dir) / study::kLabelsFile).string();
+    cfg.labels = study::default_labels_path(study::model_cache_id(o.model));
     check(
         fs::exists(cfg.labels), cfg.labels, "",
         "no labels for this model's default labelling profile: run `knowscope entities label -m " +

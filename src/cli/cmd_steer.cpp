@@ -12,6 +12,7 @@
 #include "knowscope/model/registry.h"
 #include "knowscope/sae/sae_set.h"
 #include "knowscope/study/labelling.h"
+#include "knowscope/study/labelling_run.h"
 #include "knowscope/study/steering.h"
 
 namespace knowscope::cli {
@@ -61,11 +62,10 @@ study::SteerSetup make_setup(const SteerCliOptions& o, const std::string& defaul
   study::SteerSetup s;
   s.model_name = o.model;
   if (o.labels.empty()) {
-    const std::string dir =
-        study::default_labelling_dir(study::model_cache_id(o.model), study::LabellingConfig{});
-    s.labels_path = (fs::path(dir) / study::kLabelsFile).string();
+    s.labels_path = study::default_labels_path(study::model_cache_id(o.model));
     check(fs::exists(s.labels_path), s.labels_path, "",
-          "no labels for this model's default labelling profile: pass --labels FILE");
+          "no labels for this model's default labelling profile: run `knowscope entities label "
+          "-m MODEL` or pass --labels FILE");
   } else {
     s.labels_path = o.labels;
   }

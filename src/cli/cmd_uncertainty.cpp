@@ -13,6 +13,7 @@
 #include "knowscope/model/model.h"
 #include "knowscope/model/registry.h"
 #include "knowscope/study/labelling.h"
+#include "knowscope/study/labelling_run.h"
 #include "knowscope/study/uncertainty.h"
 
 namespace knowscope::cli {
@@ -39,9 +40,7 @@ int run(const UncertaintyCliOptions& o) {
   UncertaintyConfig cfg;
   cfg.model_name = o.model;
   const std::string model_id = model_cache_id(o.model);
-  cfg.labels_path = o.labels.empty() ? default_labelling_dir(model_id, LabellingConfig{}) + "/" +
-                                           std::string(kLabelsFile)
-                                     : o.labels;
+  cfg.labels_path = o.labels.empty() ? default_labels_path(model_id) : o.labels;
   cfg.sae_set_dir = o.sae_set.empty() ? default_sae_set_dir(model_id) : o.sae_set;
   if (o.format != "auto") cfg.format = parse_format(o.format);
   cfg.include_other = o.include_other;

@@ -49,7 +49,8 @@ void claim_folder(const LabellingRun& run) {
 }  // namespace
 
 std::string labels_file_name(const LabelOptions& rule, uint32_t split_seed,
-                             const std::vector<std::string>& types) {
+                             const EntitySelection& selection) {
+  const std::vector<std::string>& types = selection.types;
   const LabelOptions paper;
   std::string name = "labels";
   if (rule.min_correct_fraction != paper.min_correct_fraction ||
@@ -66,7 +67,27 @@ std::string labels_file_name(const LabelOptions& rule, uint32_t split_seed,
   for (auto t : entity_types()) all.insert(std::string(t));
   if (!types.empty() && asked != all)
     for (const auto& t : types) name += "-" + t;
+  // So does a sample of each type (and its sampling seed), so that a quick run never replaces
+  // the labels of the whole dataset.
+  if (selection.per_type > 0) {
+    name += "-n" + std::to_string(selection.per_type);
+    if (selection.seed != EntitySelection{}.seed) name += "-r" + std::to_string(selection.seed);
+  }
   return name + ".json";
+}
+
+std::string default_labels_path(const std::string& model_id) {
+  const fs::path dir = default_labelling_dir(model_id, LabellingConfig{});
+  const EntitySelection profile{{}, kDefaultLabelPerType, EntitySelection{}.seed};
+  const fs::path path = dir / labels_file_name(LabelOptions{}, 42, profile);
+  const fs::path legacy = dir / kLabelsFile;
+  if (!fs::exists(path) && fs::exists(legacy)) {
+    const EntitySelection had = read_labels_file(legacy.string()).selection;
+    if (had.per_type == profile.per_type && had.seed == profile.seed &&
+        (had.types.empty() || had.types.size() == entity_types().size()))
+      return legacy.string();
+  }
+  return path.string();
 }
 
 LabellingResult run_labelling(const Model& model, std::span<const Entity> entities,
@@ -76,8 +97,7 @@ LabellingResult run_labelling(const Model& model, std::span<const Entity> entiti
   LabellingResult res;
   res.log_path = (fs::path(run.dir) / kGenerationsFile).string();
   res.labels_path =
-      (fs::path(run.dir) / labels_file_name(run.rule, run.split_seed, run.selection.types))
-          .string();
+      (fs::path(run.dir) / labels_file_name(run.rule, run.split_seed, run.selection)).string();
   if (run.generate)
     res.stats = run_labelling_generation(model, entities, run.config, res.log_path, run.progress);
   const GenerationLog log = read_generation_log(res.log_path);

@@ -9,6 +9,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -506,12 +507,44 @@ TEST(LabelsFromRecords, CountsAndScoresAreWhatTheRecordsImply) {
   }
 }
 
-TEST(LabellingRun, FewerTypesGetTheirOwnLabelsFile) {
+TEST(LabellingRun, FewerTypesOrASampleGetTheirOwnLabelsFile) {
   const LabelOptions paper, relaxed{0.3, 1};
+  auto types = [](std::vector<std::string> t) { return EntitySelection{std::move(t), 0, 42}; };
   EXPECT_EQ(labels_file_name(paper, 42), "labels.json");
-  EXPECT_EQ(labels_file_name(paper, 42, {"song", "city", "movie", "player"}), "labels.json");
-  EXPECT_EQ(labels_file_name(paper, 42, {"movie"}), "labels-movie.json");
-  EXPECT_EQ(labels_file_name(relaxed, 42, {"city", "song"}), "labels-c0.3-k1-s42-city-song.json");
+  EXPECT_EQ(labels_file_name(paper, 42, types({"song", "city", "movie", "player"})), "labels.json");
+  EXPECT_EQ(labels_file_name(paper, 42, types({"movie"})), "labels-movie.json");
+  EXPECT_EQ(labels_file_name(relaxed, 42, types({"city", "song"})),
+            "labels-c0.3-k1-s42-city-song.json");
+  // A sample of each type (the quick profile, `entities label --per-type`) never replaces the
+  // whole dataset's labels.json in the shared labelling folder.
+  EXPECT_EQ(labels_file_name(paper, 42, EntitySelection{{}, 20, 42}), "labels-n20.json");
+  EXPECT_EQ(labels_file_name(paper, 42, EntitySelection{{"city"}, 5, 7}), "labels-city-n5-r7.json");
+}
+
+// steer / latents / uncertainty read the default profile's labels: its own name, or a labels.json
+// written before sampled selections had one, when that file records the same selection.
+TEST(LabellingRun, DefaultLabelsPathFindsTheDefaultProfilesLabels) {
+  const std::string home = test::temp_dir();
+  const char* before = std::getenv("KNOWSCOPE_HOME");
+  const std::string saved = before ? before : "";
+  ::setenv("KNOWSCOPE_HOME", home.c_str(), 1);
+  const std::string dir = default_labelling_dir("some-model", LabellingConfig{});
+  std::filesystem::create_directories(dir);
+  const std::string expected = dir + "/labels-n" + std::to_string(kDefaultLabelPerType) + ".json";
+  EXPECT_EQ(default_labels_path("some-model"), expected);  // nothing there yet
+  LabelsFile legacy;
+  legacy.selection.per_type = 5;  // a quick-profile sample: not the default profile's labels
+  write_labels_file(dir + "/labels.json", legacy);
+  EXPECT_EQ(default_labels_path("some-model"), expected);
+  legacy.selection.per_type = kDefaultLabelPerType;
+  write_labels_file(dir + "/labels.json", legacy);
+  EXPECT_EQ(default_labels_path("some-model"), dir + "/labels.json");
+  write_labels_file(expected, legacy);  // the current name wins once written
+  EXPECT_EQ(default_labels_path("some-model"), expected);
+  if (before)
+    ::setenv("KNOWSCOPE_HOME", saved.c_str(), 1);
+  else
+    ::unsetenv("KNOWSCOPE_HOME");
 }
 
 TEST(LabelsFromRecords, SplitsAre50_10_40PerTypeAndLabel) {

@@ -115,6 +115,8 @@ struct EntitySelection {
   int per_type = 0;
   uint32_t seed = 42;
 };
+// Entities per type of the `entities label` default profile.
+inline constexpr int kDefaultLabelPerType = 20;
 std::vector<Entity> select_entities(std::span<const Entity> pool, const EntitySelection& selection);
 
 struct LabellingRunStats {

@@ -39,10 +39,17 @@ struct LabellingResult {
 
 // "labels.json" for the paper's rule (0.3, 2) and split seed 42, else e.g.
 // "labels-c0.5-k1-s42.json", so relabelling with another rule never replaces the paper's labels;
-// a selection of fewer than the four types appends them ("labels-movie.json"), so that it never
-// replaces the labels of all four either.
+// a selection of fewer than the four types appends them ("labels-movie.json"), and a sample of
+// N per type "-nN" (and "-rS" for a sampling seed S other than 42), so that neither replaces the
+// labels of the whole dataset either.
 std::string labels_file_name(const LabelOptions& rule, uint32_t split_seed,
-                             const std::vector<std::string>& types = {});
+                             const EntitySelection& selection = {});
+
+// The labels file of the `entities label` default profile (LabellingConfig{}, kDefaultLabelPerType
+// entities per type, the paper's rule): what `steer`, `latents` and `uncertainty` read when no
+// --labels is given. A labels.json written before sampled selections had their own name is taken
+// when its recorded selection is that profile's.
+std::string default_labels_path(const std::string& model_id);
 
 // `entities`: the selected entities (select_entities). Throws Error when the folder's config.json
 // names another model or config, or (generate = false) when a prompt has no record.
