@@ -1,19 +1,19 @@
-// llama.cpp's CPU kernels with their order of float operations (see the header). Compiled with
-// -ffp-contract=off: every fused multiply-add here is an explicit std::fma, every other product
-// and sum is rounded on its own, as in the SIMD code it reproduces.
+// llama.cpp's quantized kernels with their order of float operations (see the header): the
+// activation quantizers, one function per kernel, and matmul's dispatch. Like every ggml_*.cpp
+// here compiled with -ffp-contract=off: every fused multiply-add is an explicit std::fma, every
+// other product and sum is rounded on its own, as in the SIMD code it reproduces.
 #include "knowscope/core/ggml_kernels.h"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstring>
-#include <limits>
 #include <vector>
 
 #if defined(__AVX2__)
 #include <immintrin.h>
 #endif
 
+#include "core/ggml_lanes.h"
 #include "core/quant_blocks.h"
 #include "knowscope/core/error.h"
 #include "knowscope/core/half.h"
@@ -24,19 +24,6 @@ namespace {
 
 using quant::QK;
 using quant::QK_K;
-
-// _mm256 horizontal sum (hsum_float_8): halves added, then pairs, then the last two.
-float reduce8(const float* l) {
-  const float r0 = l[4] + l[0], r1 = l[5] + l[1], r2 = l[6] + l[2], r3 = l[7] + l[3];
-  return (r0 + r2) + (r1 + r3);
-}
-
-// GCC's _mm512_reduce_add_ps: 256-bit halves added, then as reduce8.
-float reduce16(const float* a) {
-  float t[8];
-  for (int i = 0; i < 8; ++i) t[i] = a[i + 8] + a[i];
-  return reduce8(t);
-}
 
 // ---- activations -------------------------------------------------------------------------
 
@@ -93,208 +80,6 @@ Q8Rows quantize_rows_q8_k(const float* x, int64_t rows, int64_t n,
     }
   }
   return a;
-}
-
-// ---- weights, decoded to integer codes -----------------------------------------------------
-
-struct WeightRow {              // one weight row: codes per element, per-block factors
-  std::vector<int8_t> q;        // Q8_0 / Q5_0: signed value; Q4_K: 0..15; Q6_K: 0..63
-  std::vector<float> d, dmin;   // per block (f16 values)
-  std::vector<int32_t> sc, mn;  // per sub-block: Q4_K 8 per 256 (scale, min), Q6_K 16 (scale)
-  // The K-quants' codes times their sub-block scale (Q6_K: also with the offset of 32 taken
-  // off), so that the exact integer sums below are plain dot products the compiler vectorizes.
-  std::vector<int16_t> scaled, scaled_centered;
-};
-
-// sum of a[i] * b[i], exact in int32.
-int32_t idot(const int16_t* a, const int8_t* b, int n) {
-  int32_t s = 0;
-  for (int i = 0; i < n; ++i) s += int32_t(a[i]) * int32_t(b[i]);
-  return s;
-}
-
-void decode_row(DType t, const uint8_t* row, int64_t n, WeightRow& w) {
-  w.q.resize(size_t(n));
-  switch (t) {
-    case DType::Q8_0: {
-      const int64_t nb = n / QK;
-      w.d.resize(size_t(nb));
-      for (int64_t b = 0; b < nb; ++b) {
-        const uint8_t* blk = row + b * quant::q8_0::bytes;
-        w.d[size_t(b)] = quant::load_f16(blk + quant::q8_0::d);
-        std::memcpy(w.q.data() + b * QK, blk + quant::q8_0::qs, QK);
-      }
-      return;
-    }
-    case DType::Q4_0: {
-      const int64_t nb = n / QK;
-      w.d.resize(size_t(nb));
-      for (int64_t b = 0; b < nb; ++b) {
-        const uint8_t* blk = row + b * quant::q4_0::bytes;
-        w.d[size_t(b)] = quant::load_f16(blk + quant::q4_0::d);
-        const uint8_t* qs = blk + quant::q4_0::qs;
-        int8_t* q = w.q.data() + b * QK;
-        for (int j = 0; j < 16; ++j) {
-          q[j] = int8_t((qs[j] & 0xF) - 8);
-          q[j + 16] = int8_t((qs[j] >> 4) - 8);
-        }
-      }
-      return;
-    }
-    case DType::Q5_0: {
-      const int64_t nb = n / QK;
-      w.d.resize(size_t(nb));
-      for (int64_t b = 0; b < nb; ++b) {
-        const uint8_t* blk = row + b * quant::q5_0::bytes;
-        w.d[size_t(b)] = quant::load_f16(blk + quant::q5_0::d);
-        const uint32_t qh = quant::load_u32(blk + quant::q5_0::qh);
-        const uint8_t* qs = blk + quant::q5_0::qs;
-        int8_t* q = w.q.data() + b * QK;
-        for (int j = 0; j < 16; ++j) {
-          q[j] = int8_t(((qs[j] & 0xF) | (((qh >> j) & 1u) << 4)) - 16);
-          q[j + 16] = int8_t(((qs[j] >> 4) | (((qh >> (j + 16)) & 1u) << 4)) - 16);
-        }
-      }
-      return;
-    }
-    case DType::Q4_1:
-    case DType::Q5_1: {  // unsigned codes, scale d and min m per block
-      const bool five = t == DType::Q5_1;
-      const int64_t nb = n / QK;
-      const int bytes = five ? quant::q5_1::bytes : quant::q4_1::bytes;
-      w.d.resize(size_t(nb));
-      w.dmin.resize(size_t(nb));
-      for (int64_t b = 0; b < nb; ++b) {
-        const uint8_t* blk = row + b * bytes;
-        w.d[size_t(b)] = quant::load_f16(blk + (five ? quant::q5_1::d : quant::q4_1::d));
-        w.dmin[size_t(b)] = quant::load_f16(blk + (five ? quant::q5_1::m : quant::q4_1::m));
-        const uint32_t qh = five ? quant::load_u32(blk + quant::q5_1::qh) : 0;
-        const uint8_t* qs = blk + (five ? quant::q5_1::qs : quant::q4_1::qs);
-        int8_t* q = w.q.data() + b * QK;
-        for (int j = 0; j < 16; ++j) {
-          q[j] = int8_t((qs[j] & 0xF) | (((qh >> j) & 1u) << 4));
-          q[j + 16] = int8_t((qs[j] >> 4) | (((qh >> (j + 16)) & 1u) << 4));
-        }
-      }
-      return;
-    }
-    case DType::Q4_K: {
-      const int64_t nb = n / QK_K;
-      w.d.resize(size_t(nb));
-      w.dmin.resize(size_t(nb));
-      w.sc.resize(size_t(nb * 8));
-      w.mn.resize(size_t(nb * 8));
-      for (int64_t b = 0; b < nb; ++b) {
-        const uint8_t* blk = row + b * quant::q4_k::bytes;
-        w.d[size_t(b)] = quant::load_f16(blk + quant::q4_k::d);
-        w.dmin[size_t(b)] = quant::load_f16(blk + quant::q4_k::dmin);
-        uint8_t sc[8], mn[8];
-        quant::k4_scales_mins(blk + quant::q4_k::scales, sc, mn);
-        for (int s = 0; s < 8; ++s) {
-          w.sc[size_t(b * 8 + s)] = sc[s];
-          w.mn[size_t(b * 8 + s)] = mn[s];
-        }
-        const uint8_t* qs = blk + quant::q4_k::qs;
-        int8_t* q = w.q.data() + b * QK_K;
-        for (int j = 0; j < 4; ++j)
-          for (int l = 0; l < 32; ++l) {
-            q[64 * j + l] = int8_t(qs[32 * j + l] & 0xF);
-            q[64 * j + 32 + l] = int8_t(qs[32 * j + l] >> 4);
-          }
-      }
-      w.scaled.resize(size_t(n));
-      for (int64_t e = 0; e < n; ++e)
-        w.scaled[size_t(e)] = int16_t(w.sc[size_t(e / 32)] * w.q[size_t(e)]);
-      return;
-    }
-    case DType::Q3_K: {  // signed codes -4..3 (2 low bits, the high bit clear means -4)
-      const int64_t nb = n / QK_K;
-      w.d.resize(size_t(nb));
-      w.sc.resize(size_t(nb * 16));
-      for (int64_t b = 0; b < nb; ++b) {
-        const uint8_t* blk = row + b * quant::q3_k::bytes;
-        w.d[size_t(b)] = quant::load_f16(blk + quant::q3_k::d);
-        for (int k = 0; k < 16; ++k)
-          w.sc[size_t(b * 16 + k)] = quant::q3k_scale(blk + quant::q3_k::scales, k);
-        const uint8_t* qs = blk + quant::q3_k::qs;
-        const uint8_t* hm = blk + quant::q3_k::hmask;
-        int8_t* q = w.q.data() + b * QK_K;
-        for (int h = 0; h < 2; ++h)
-          for (int j = 0; j < 4; ++j)
-            for (int l = 0; l < 32; ++l)
-              q[128 * h + 32 * j + l] =
-                  int8_t(((qs[32 * h + l] >> (2 * j)) & 3) - ((hm[l] >> (4 * h + j)) & 1 ? 0 : 4));
-      }
-      w.scaled.resize(size_t(n));
-      for (int64_t e = 0; e < n; ++e)
-        w.scaled[size_t(e)] = int16_t(w.sc[size_t(e / 16)] * w.q[size_t(e)]);
-      return;
-    }
-    case DType::Q5_K: {
-      const int64_t nb = n / QK_K;
-      w.d.resize(size_t(nb));
-      w.dmin.resize(size_t(nb));
-      w.sc.resize(size_t(nb * 8));
-      w.mn.resize(size_t(nb * 8));
-      for (int64_t b = 0; b < nb; ++b) {
-        const uint8_t* blk = row + b * quant::q5_k::bytes;
-        w.d[size_t(b)] = quant::load_f16(blk + quant::q5_k::d);
-        w.dmin[size_t(b)] = quant::load_f16(blk + quant::q5_k::dmin);
-        uint8_t sc[8], mn[8];
-        quant::k4_scales_mins(blk + quant::q5_k::scales, sc, mn);
-        for (int s = 0; s < 8; ++s) {
-          w.sc[size_t(b * 8 + s)] = sc[s];
-          w.mn[size_t(b * 8 + s)] = mn[s];
-        }
-        const uint8_t* qs = blk + quant::q5_k::qs;
-        const uint8_t* qh = blk + quant::q5_k::qh;
-        int8_t* q = w.q.data() + b * QK_K;
-        for (int j = 0; j < 4; ++j)  // 64 elements: low nibbles, then high; qh bits 2j, 2j+1
-          for (int l = 0; l < 32; ++l) {
-            q[64 * j + l] = int8_t((qs[32 * j + l] & 0xF) | (((qh[l] >> (2 * j)) & 1) << 4));
-            q[64 * j + 32 + l] =
-                int8_t((qs[32 * j + l] >> 4) | (((qh[l] >> (2 * j + 1)) & 1) << 4));
-          }
-      }
-      w.scaled.resize(size_t(n));
-      for (int64_t e = 0; e < n; ++e)
-        w.scaled[size_t(e)] = int16_t(w.sc[size_t(e / 32)] * w.q[size_t(e)]);
-      return;
-    }
-    case DType::Q6_K: {
-      const int64_t nb = n / QK_K;
-      w.d.resize(size_t(nb));
-      w.sc.resize(size_t(nb * 16));
-      for (int64_t b = 0; b < nb; ++b) {
-        const uint8_t* blk = row + b * quant::q6_k::bytes;
-        w.d[size_t(b)] = quant::load_f16(blk + quant::q6_k::d);
-        const auto* scales = reinterpret_cast<const int8_t*>(blk + quant::q6_k::scales);
-        for (int s = 0; s < 16; ++s) w.sc[size_t(b * 16 + s)] = scales[s];
-        int8_t* q = w.q.data() + b * QK_K;
-        for (int h = 0; h < 2; ++h) {
-          const uint8_t* ql = blk + quant::q6_k::ql + 64 * h;
-          const uint8_t* qh = blk + quant::q6_k::qh + 32 * h;
-          int8_t* qq = q + 128 * h;
-          for (int l = 0; l < 32; ++l) {
-            qq[l] = int8_t((ql[l] & 0xF) | (((qh[l] >> 0) & 3) << 4));
-            qq[l + 32] = int8_t((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4));
-            qq[l + 64] = int8_t((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4));
-            qq[l + 96] = int8_t((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4));
-          }
-        }
-      }
-      w.scaled.resize(size_t(n));
-      w.scaled_centered.resize(size_t(n));
-      for (int64_t e = 0; e < n; ++e) {
-        const int32_t sc = w.sc[size_t(e / 16)], u = w.q[size_t(e)];
-        w.scaled[size_t(e)] = int16_t(sc * u);
-        w.scaled_centered[size_t(e)] = int16_t(sc * (u - 32));
-      }
-      return;
-    }
-    default:
-      fail("ggml kernel", "weight type", std::string(dtype_info(t).name) + " not reproduced");
-  }
 }
 
 // ---- the kernels, one output each ---------------------------------------------------------
@@ -497,39 +282,6 @@ bool has_kernel_order(DType weight) {
          weight == DType::F32 || weight == DType::F16;
 }
 
-namespace {
-
-// F32 / F16 weights: the activations stay f32 or are rounded to f16; llamafile's tinyBLAS takes
-// calls of 2+ rows when k is a multiple of 16 and m of 4, vec_dot the rest.
-void matmul_float(const TensorView& W, const float* x, std::span<const int64_t> calls, float* out) {
-  const bool f16 = W.dtype == DType::F16;
-  const int64_t n = W.cols(), m = W.rows();
-  int64_t rows = 0;
-  for (int64_t k : calls) rows += k;
-  std::vector<float> a(x, x + rows * n);
-  if (f16)
-    for (float& v : a) v = f16_to_f32(f32_to_f16(v));
-  std::vector<bool> tiny(static_cast<size_t>(rows));
-  for (int64_t r0 = 0, c = 0; c < int64_t(calls.size()); r0 += calls[size_t(c)], ++c)
-    for (int64_t r = r0; r < r0 + calls[size_t(c)]; ++r)
-      tiny[size_t(r)] = calls[size_t(c)] >= 2 && n % 16 == 0 && m % 4 == 0;
-  parallel_for(m, [&](int64_t o0, int64_t o1, int) {
-    std::vector<float> w(static_cast<size_t>(n));
-    for (int64_t o = o0; o < o1; ++o) {
-      const auto* row = static_cast<const uint8_t*>(W.row(o));
-      for (int64_t i = 0; i < n; ++i)
-        w[size_t(i)] = f16 ? quant::load_f16(row + 2 * i) : quant::load_f32(row + 4 * i);
-      for (int64_t r = 0; r < rows; ++r) {
-        const float* ar = a.data() + r * n;
-        out[r * m + o] = f16 ? dot_f16(w.data(), ar, n, tiny[size_t(r)])
-                             : dot_f32(w.data(), ar, n, tiny[size_t(r)]);
-      }
-    }
-  });
-}
-
-}  // namespace
-
 void quantize_q8_0(const float* x, int64_t n, float* d, int8_t* q) {
   if (n % QK != 0) fail("activations", "length", "not a multiple of 32");
   for (int64_t b = 0; b < n / QK; ++b) {
@@ -634,89 +386,6 @@ void matmul(const TensorView& W, const float* x, std::span<const int64_t> calls,
 void matmul(const TensorView& W, const float* x, int64_t rows, float* out) {
   const int64_t one_call[1] = {rows};
   matmul(W, x, std::span<const int64_t>(one_call, rows > 0 ? 1 : 0), out);
-}
-
-namespace {
-
-// tinyBLAS<16, __m512>: one accumulator of 16 lanes over the whole length.
-float dot_16_lanes(const float* x, const float* y, int64_t n) {
-  float lane[16] = {};
-  for (int64_t i = 0; i + 16 <= n; i += 16)
-    for (int l = 0; l < 16; ++l) lane[l] = std::fma(x[i + l], y[i + l], lane[l]);
-  return reduce16(lane);
-}
-
-// ggml_vec_dot_f16 / _f32: four accumulators of 16 lanes over steps of 64, folded (0+2, 1+3,
-// then both) and reduced; returns the reduced sum, *np the elements covered.
-float dot_4x16_lanes(const float* x, const float* y, int64_t n, int64_t* np) {
-  float acc[4][16] = {};
-  *np = n & ~int64_t(63);
-  for (int64_t i = 0; i < *np; i += 64)
-    for (int j = 0; j < 4; ++j)
-      for (int l = 0; l < 16; ++l)
-        acc[j][l] = std::fma(x[i + 16 * j + l], y[i + 16 * j + l], acc[j][l]);
-  float folded[16];
-  for (int l = 0; l < 16; ++l) folded[l] = (acc[0][l] + acc[2][l]) + (acc[1][l] + acc[3][l]);
-  return reduce16(folded);
-}
-
-}  // namespace
-
-float dot_f32(const float* x, const float* y, int64_t n, bool batched) {
-  if (batched) return dot_16_lanes(x, y, n);
-  int64_t np;
-  float sum = dot_4x16_lanes(x, y, n, &np);
-  for (int64_t i = np; i < n; ++i) sum = sum + x[i] * y[i];  // in float, not fused
-  return sum;
-}
-
-void softcap(float* x, int64_t n, float cap) {
-  const float inv = 1.0f / cap;
-  for (int64_t i = 0; i < n; ++i) x[i] = std::tanh(x[i] * inv) * cap;
-}
-
-float dot_f16(const float* x, const float* y, int64_t n, bool batched) {
-  if (batched) return dot_16_lanes(x, y, n);
-  int64_t np;
-  double sum = double(dot_4x16_lanes(x, y, n, &np));  // ggml keeps this sum in a double
-  for (int64_t i = np; i < n; ++i) sum += double(x[i] * y[i]);
-  return float(sum);
-}
-
-float v_expf(float x) {
-  const float r = 0x1.8p23f;
-  const float z = std::fma(x, 0x1.715476p+0f, r);
-  const float n = z - r;
-  const float b = std::fma(-n, 0x1.7f7d1cp-20f, std::fma(-n, 0x1.62e4p-1f, x));
-  const float u = b * b;
-  const float j = std::fma(std::fma(std::fma(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u,
-                                    std::fma(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)),
-                           u, std::fma(0x1.ffffecp-1f, b, 1.0f));
-  if (std::fabs(n) > 192.0f) return n <= 0.0f ? 0.0f : std::numeric_limits<float>::infinity();
-  return std::ldexp(j, int(n));
-}
-
-void softmax(float* x, int64_t n) {
-  float max = -std::numeric_limits<float>::infinity();
-  for (int64_t i = 0; i < n; ++i) max = std::max(max, x[i]);
-  double sum = 0.0;
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    float v[16];
-    for (int l = 0; l < 16; ++l) {
-      const float xi = x[i + l];
-      v[l] = xi == -std::numeric_limits<float>::infinity() ? 0.0f : v_expf(xi - max);
-      x[i + l] = v[l];
-    }
-    sum += double(reduce16(v));
-  }
-  for (; i < n; ++i) {
-    const float v = std::exp(x[i] - max);
-    sum += double(v);
-    x[i] = v;
-  }
-  const float inv = float(1.0 / sum);
-  for (int64_t k = 0; k < n; ++k) x[k] *= inv;
 }
 
 }  // namespace knowscope::ggml_numerics
