@@ -248,24 +248,29 @@ float dot_q5_k_tiled(const WeightRow& w, const Q8Rows& a, int64_t r) {
   return acc;
 }
 
-// Q4_K repacked 8x8: integer dot and min term per `span` elements (256 in gemv, 64 in gemm), each
-// folded into its own accumulator with fma; the min accumulator subtracted at the end.
-float dot_q4_k_repacked(const WeightRow& w, const Q8Rows& a, int64_t r, int span) {
+// Q4_K and Q2_K repacked 8x8: integer dot and min term per `span` elements (256 in gemv; 64 for
+// Q4_K, 128 for Q2_K in gemm), each folded into its own accumulator with fma; the min accumulator
+// subtracted at the end. `sub`: elements per scale and min (32 for Q4_K, 16 for Q2_K).
+float dot_k_repacked(const WeightRow& w, const Q8Rows& a, int64_t r, int span, int sub) {
   const int8_t* aq = a.q_row(r);
   const int32_t* bs = a.bs_row(r);
+  const int per_block = QK_K / sub;
   float acc = 0.0f, acc_min = 0.0f;
   for (int64_t b = 0; b < a.n / QK_K; ++b) {
     const float dd = w.d[size_t(b)] * a.d_row(r)[b];
     const float dm = w.dmin[size_t(b)] * a.d_row(r)[b];
     const int16_t* ws = w.scaled.data() + b * QK_K;
     const int8_t* q8 = aq + b * QK_K;
-    const int32_t* mn = w.mn.data() + b * 8;
+    const int32_t* mn = w.mn.data() + b * per_block;
     const int32_t* bsb = bs + b * 16;
     for (int e0 = 0; e0 < QK_K; e0 += span) {
       const int32_t s = idot(ws + e0, q8 + e0, span);
       int32_t m = 0;
-      for (int sb = e0 / 32; sb < (e0 + span) / 32; ++sb)
-        m += mn[sb] * (bsb[2 * sb] + bsb[2 * sb + 1]);
+      for (int k = e0 / sub; k < (e0 + span) / sub; ++k) {
+        int32_t bsum = 0;  // the activations' sum over this scale's elements
+        for (int g = k * sub / 16; g < (k + 1) * sub / 16; ++g) bsum += bsb[g];
+        m += mn[k] * bsum;
+      }
       acc = std::fma(float(s), dd, acc);
       acc_min = std::fma(float(m), dm, acc_min);
     }
@@ -275,11 +280,17 @@ float dot_q4_k_repacked(const WeightRow& w, const Q8Rows& a, int64_t r, int span
 
 }  // namespace
 
+bool has_kernel_order(const TensorView& W) {
+  // Q4_K and Q2_K are reproduced as ggml repacks them, which needs the rows in eights.
+  if ((W.dtype == DType::Q4_K || W.dtype == DType::Q2_K) && W.rows() % 8 != 0) return false;
+  return has_kernel_order(W.dtype);
+}
+
 bool has_kernel_order(DType weight) {
   return weight == DType::Q8_0 || weight == DType::Q4_0 || weight == DType::Q5_0 ||
-         weight == DType::Q4_1 || weight == DType::Q5_1 || weight == DType::Q3_K ||
-         weight == DType::Q4_K || weight == DType::Q5_K || weight == DType::Q6_K ||
-         weight == DType::F32 || weight == DType::F16;
+         weight == DType::Q2_K || weight == DType::Q4_1 || weight == DType::Q5_1 ||
+         weight == DType::Q3_K || weight == DType::Q4_K || weight == DType::Q5_K ||
+         weight == DType::Q6_K || weight == DType::F32 || weight == DType::F16;
 }
 
 void quantize_q8_0(const float* x, int64_t n, float* d, int8_t* q) {
@@ -325,7 +336,7 @@ void quantize_q8_k(const float* x, int64_t n, float* d, int8_t* q, bool positive
 
 void matmul(const TensorView& W, const float* x, std::span<const int64_t> calls, float* out) {
   const DType t = W.dtype;
-  if (!has_kernel_order(t))
+  if (!has_kernel_order(W))
     fail(W.name, "type", std::string(dtype_info(t).name) + ": no llama.cpp kernel order here");
   if (t == DType::F32 || t == DType::F16) return matmul_float(W, x, calls, out);
   const int64_t n = W.cols(), m = W.rows();
@@ -334,16 +345,18 @@ void matmul(const TensorView& W, const float* x, std::span<const int64_t> calls,
   for (int64_t k : calls)
     for (int64_t i = 0; i < k; ++i) call_of.emplace_back(k, i);
   const int64_t rows = int64_t(call_of.size());
-  // Q4_K: ggml packs each call's rows in fours for its gemm and quantizes the rest one by one.
-  auto q4k_gemm = [](int64_t call_rows, int64_t i) {
+  // Q4_K / Q2_K: ggml packs each call's rows in fours for its gemm and quantizes the rest one by
+  // one.
+  auto packed_gemm = [](int64_t call_rows, int64_t i) {
     return call_rows > 3 && i < call_rows - call_rows % 4;
   };
   Q8Rows a;
-  if (t == DType::Q3_K || t == DType::Q4_K || t == DType::Q5_K || t == DType::Q6_K) {
+  const bool repacked = t == DType::Q4_K || t == DType::Q2_K;
+  if (repacked || t == DType::Q3_K || t == DType::Q5_K || t == DType::Q6_K) {
     std::vector<bool> packed(static_cast<size_t>(rows));
     for (int64_t r = 0; r < rows; ++r)
       packed[size_t(r)] =
-          t == DType::Q4_K && q4k_gemm(call_of[size_t(r)].first, call_of[size_t(r)].second);
+          repacked && packed_gemm(call_of[size_t(r)].first, call_of[size_t(r)].second);
     a = quantize_rows_q8_k(x, rows, n, packed);
   } else {
     a = quantize_rows_q8_0(x, rows, n, t == DType::Q4_1 || t == DType::Q5_1);
@@ -364,7 +377,9 @@ void matmul(const TensorView& W, const float* x, std::span<const int64_t> calls,
         const auto [call_rows, i] = call_of[size_t(r)];
         float v;
         if (t == DType::Q4_K)
-          v = dot_q4_k_repacked(w, a, r, q4k_gemm(call_rows, i) ? 64 : QK_K);
+          v = dot_k_repacked(w, a, r, packed_gemm(call_rows, i) ? 64 : QK_K, 32);
+        else if (t == DType::Q2_K)
+          v = dot_k_repacked(w, a, r, packed_gemm(call_rows, i) ? 128 : QK_K, 16);
         else if (t == DType::Q6_K)
           v = call_rows >= 8 ? dot_k_tiled(w, w.scaled_centered, a, r) : dot_q6_k_vec(w, a, r);
         else if (t == DType::Q3_K)

@@ -115,6 +115,32 @@ void decode_row(DType t, const uint8_t* row, int64_t n, WeightRow& w) {
         w.scaled[size_t(e)] = int16_t(w.sc[size_t(e / 32)] * w.q[size_t(e)]);
       return;
     }
+    case DType::Q2_K: {  // codes 0..3, a 4-bit scale and a 4-bit min per 16 elements
+      const int64_t nb = n / QK_K;
+      w.d.resize(size_t(nb));
+      w.dmin.resize(size_t(nb));
+      w.sc.resize(size_t(nb * 16));
+      w.mn.resize(size_t(nb * 16));
+      for (int64_t b = 0; b < nb; ++b) {
+        const uint8_t* blk = row + b * quant::q2_k::bytes;
+        w.d[size_t(b)] = quant::load_f16(blk + quant::q2_k::d);
+        w.dmin[size_t(b)] = quant::load_f16(blk + quant::q2_k::dmin);
+        for (int k = 0; k < 16; ++k) {
+          w.sc[size_t(b * 16 + k)] = blk[quant::q2_k::scales + k] & 0xF;
+          w.mn[size_t(b * 16 + k)] = blk[quant::q2_k::scales + k] >> 4;
+        }
+        const uint8_t* qs = blk + quant::q2_k::qs;
+        int8_t* q = w.q.data() + b * QK_K;
+        for (int h = 0; h < 2; ++h)
+          for (int j = 0; j < 4; ++j)
+            for (int l = 0; l < 32; ++l)
+              q[128 * h + 32 * j + l] = int8_t((qs[32 * h + l] >> (2 * j)) & 3);
+      }
+      w.scaled.resize(size_t(n));
+      for (int64_t e = 0; e < n; ++e)
+        w.scaled[size_t(e)] = int16_t(w.sc[size_t(e / 16)] * w.q[size_t(e)]);
+      return;
+    }
     case DType::Q3_K: {  // signed codes -4..3 (2 low bits, the high bit clear means -4)
       const int64_t nb = n / QK_K;
       w.d.resize(size_t(nb));

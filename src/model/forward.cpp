@@ -217,7 +217,7 @@ void forward(const Model& m, std::span<const SequenceInput> batch, const Forward
       linear(in, rows, W, out, b);
       return;
     }
-    if (ggml_numerics::has_kernel_order(W.dtype)) {
+    if (ggml_numerics::has_kernel_order(W)) {
       // ggml's own order of operations. Its kernel depends on the rows in one call, and
       // llama.cpp evaluates each sequence alone: one call per sequence (for the logits, per
       // sequence's logit rows).

@@ -12,8 +12,9 @@
 // prompt batch or one generated token), so matmul takes both:
 //   Q8_0, Q5_0 weights:  vec_dot / llamafile tinyBLAS (same order): 8 lanes of 4 products,
 //                        lane += d_w*d_a * isum (fma), then the 8 lanes reduced.
-//   Q4_K (repacked 8x8): rows in groups of 4 -> gemm: fma per 64 elements; the rest -> gemv: fma
-//                        per 256; the min term in a second accumulator, subtracted at the end.
+//   Q4_K, Q2_K (repacked 8x8): rows in groups of 4 -> gemm: fma per 64 (Q2_K: 128) elements;
+//                        the rest -> gemv: fma per 256; the min term in a second accumulator,
+//                        subtracted at the end.
 //   Q4_0:                repacked 8x8 when the weight's rows come in eights: one fma per 32;
 //                        else as Q8_0. Q4_1, Q5_1: as Q8_0 plus the min term m*s (fma).
 //   Q3_K, Q6_K:          fewer than 8 rows -> vec_dot (8 lanes, fma per 256); else the tiled
@@ -36,8 +37,10 @@
 
 namespace knowscope::ggml_numerics {
 
-// True when matmul reproduces ggml's kernel for weights of this type bit for bit.
+// True when matmul reproduces ggml's kernel for weights of this type bit for bit; for a given
+// weight, also its shape (ggml repacks Q4_K and Q2_K only when its rows come in eights).
 bool has_kernel_order(DType weight);
+bool has_kernel_order(const TensorView& W);
 
 // out[r, o] = W[o, :] . x[r, :] as ggml computes it for `rows` activation rows in one call
 // (rows = the batch ggml sees: the prompt's tokens, or 1 while generating). x is float32

@@ -83,7 +83,7 @@ struct ForwardHooks {
 // uses). LlamaCpp: llama.cpp's CPU arithmetic reproduced bit for bit (8-bit activations in
 // quantized matmuls, f16 KV cache, query and attention probabilities, its f16 GELU table, its
 // RMSNorm, RoPE, softmax, SiLU and softcaps, and its kernels' order of float operations for F32,
-// F16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q3_K, Q4_K, Q5_K and Q6_K weights; core/ggml_numerics.h,
+// F16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K and Q6_K weights; core/ggml_numerics.h,
 // core/ggml_kernels.h): the same logits and tokens as llama.cpp on the same GGUF. Other weight
 // types get the rounding without the order. llama.cpp evaluates each sequence alone, and so does
 // the emulation, also inside a batch. LlamaCppF32Cache: the same with llama.cpp's KV cache set to
