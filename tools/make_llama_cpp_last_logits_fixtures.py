@@ -20,6 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from trace_llama_cpp import decode_with_tensors  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT / "tests" / "fixtures" / "models" / "real"
 MODELS = Path.home() / ".cache" / "knowscope" / "models"
@@ -38,54 +41,12 @@ def evaluate(model, ids: list[int], last_only: bool, last_layer: int):
     """One llama.cpp decode of the prompt (f16 cache, flash attention off, a fresh context):
     the last position's logits and the last layer's output row of that position, read through
     its eval callback."""
-    import ctypes
-
     import llama_cpp
 
-    base = ctypes.CDLL(str(Path(llama_cpp.__file__).parent / "lib" / "libggml-base.so"))
-    base.ggml_get_name.restype = ctypes.c_char_p
-    base.ggml_get_name.argtypes = [ctypes.c_void_p]
-    base.ggml_nbytes.restype = ctypes.c_size_t
-    base.ggml_nbytes.argtypes = [ctypes.c_void_p]
-    base.ggml_backend_tensor_get.argtypes = [
-        ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t]
     want = f"l_out-{last_layer}"
-    dumped = {}
-
-    # struct ggml_tensor starts with: int32 type; (pad); void* buffer; int64 ne[4]; size_t nb[4].
-    @llama_cpp.ggml_backend_sched_eval_callback
-    def callback(t, ask, _user):
-        name = base.ggml_get_name(t).decode()
-        if ask:
-            return name == want
-        if name == want and want not in dumped:
-            ne = [ctypes.c_int64.from_address(t + 16 + 8 * i).value for i in range(4)]
-            n = base.ggml_nbytes(t)
-            buf = (ctypes.c_char * n)()
-            base.ggml_backend_tensor_get(t, buf, 0, n)
-            dumped[want] = np.frombuffer(buf, dtype=np.float32).reshape(-1, ne[0]).copy()
-        return True
-
-    params = llama_cpp.llama_context_default_params()
-    params.n_ctx = params.n_batch = params.n_ubatch = N_CTX
-    params.n_threads = params.n_threads_batch = 2
-    params.cb_eval = callback
-    params.flash_attn_type = llama_cpp.LLAMA_FLASH_ATTN_TYPE_DISABLED
-    params.type_k = params.type_v = llama_cpp.GGML_TYPE_F16
-    ctx = llama_cpp.llama_init_from_model(model, params)
-    batch = llama_cpp.llama_batch_init(len(ids), 0, 1)
-    batch.n_tokens = len(ids)
-    for i, tok in enumerate(ids):
-        batch.token[i], batch.pos[i], batch.n_seq_id[i] = tok, i, 1
-        batch.seq_id[i][0] = 0
-        batch.logits[i] = 1 if (not last_only or i == len(ids) - 1) else 0
-    if llama_cpp.llama_decode(ctx, batch) != 0:
-        raise RuntimeError("llama_decode failed")
-    n_vocab = llama_cpp.llama_vocab_n_tokens(llama_cpp.llama_model_get_vocab(model))
-    logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(ctx, -1), shape=(n_vocab,)).copy()
-    llama_cpp.llama_batch_free(batch)
-    llama_cpp.llama_free(ctx)
-    return logits, dumped[want][-1]
+    dumps, logits = decode_with_tensors(model, ids, N_CTX, llama_cpp.GGML_TYPE_F16, last_only,
+                                        names={want})
+    return logits, dumps[want].reshape(-1, dumps[want].shape[-1])[-1]
 
 
 def main() -> int:

@@ -27,9 +27,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def llama_cpp_tensors(model: str, ids: list[int], kv_f32: bool) -> dict[str, np.ndarray]:
+def decode_with_tensors(model, ids: list[int], n_ctx: int, kv_type: int, last_only: bool = False,
+                        names=None) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """One llama.cpp decode of the prompt in a fresh context (flash attention off, 2 threads):
+    its intermediate float32 tensors read through the eval callback (every contiguous one, or
+    those in `names`; first occurrence of each name) and the last position's logits. `model` is
+    a loaded llama model; `last_only` asks for the last position's logits only."""
     import llama_cpp
-    from llama_cpp import Llama
 
     base = ctypes.CDLL(str(Path(llama_cpp.__file__).parent / "lib" / "libggml-base.so"))
     base.ggml_get_name.restype = ctypes.c_char_p
@@ -43,13 +47,14 @@ def llama_cpp_tensors(model: str, ids: list[int], kv_f32: bool) -> dict[str, np.
     # struct ggml_tensor starts with: int32 type; (pad); void* buffer; int64 ne[4]; size_t nb[4].
     @llama_cpp.ggml_backend_sched_eval_callback
     def callback(t, ask, _user):
-        if ask:
-            return True
         name = base.ggml_get_name(t).decode()
+        if ask:
+            return names is None or name in names
         ttype = ctypes.c_int32.from_address(t).value
         ne = [ctypes.c_int64.from_address(t + 16 + 8 * i).value for i in range(4)]
         nb = [ctypes.c_uint64.from_address(t + 48 + 8 * i).value for i in range(4)]
-        if ttype == 0 and nb[0] == 4 and nb[1] == 4 * ne[0] and name not in dumps:
+        wanted = names is None or name in names
+        if wanted and ttype == 0 and nb[0] == 4 and nb[1] == 4 * ne[0] and name not in dumps:
             n = base.ggml_nbytes(t)
             buf = (ctypes.c_char * n)()
             base.ggml_backend_tensor_get(t, buf, 0, n)
@@ -57,24 +62,35 @@ def llama_cpp_tensors(model: str, ids: list[int], kv_f32: bool) -> dict[str, np.
             dumps[name] = a.reshape(ne[::-1]).copy()
         return True
 
-    llm = Llama(model_path=model, n_ctx=256, n_batch=256, n_ubatch=256, n_threads=2,
-                n_gpu_layers=0, verbose=False)
     params = llama_cpp.llama_context_default_params()
-    params.n_ctx = params.n_batch = params.n_ubatch = 256
+    params.n_ctx = params.n_batch = params.n_ubatch = n_ctx
     params.n_threads = params.n_threads_batch = 2
     params.cb_eval = callback
     params.flash_attn_type = llama_cpp.LLAMA_FLASH_ATTN_TYPE_DISABLED
-    if kv_f32:
-        params.type_k = params.type_v = llama_cpp.GGML_TYPE_F32
-    ctx = llama_cpp.llama_init_from_model(llm.model, params)
+    params.type_k = params.type_v = kv_type
+    ctx = llama_cpp.llama_init_from_model(model, params)
     batch = llama_cpp.llama_batch_init(len(ids), 0, 1)
     batch.n_tokens = len(ids)
     for i, tok in enumerate(ids):
         batch.token[i], batch.pos[i], batch.n_seq_id[i] = tok, i, 1
-        batch.seq_id[i][0], batch.logits[i] = 0, 1
+        batch.seq_id[i][0] = 0
+        batch.logits[i] = 1 if (not last_only or i == len(ids) - 1) else 0
     if llama_cpp.llama_decode(ctx, batch) != 0:
         raise RuntimeError("llama_decode failed")
-    return dumps
+    n_vocab = llama_cpp.llama_vocab_n_tokens(llama_cpp.llama_model_get_vocab(model))
+    logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(ctx, -1), shape=(n_vocab,)).copy()
+    llama_cpp.llama_batch_free(batch)
+    llama_cpp.llama_free(ctx)
+    return dumps, logits
+
+
+def llama_cpp_tensors(model: str, ids: list[int], kv_f32: bool) -> dict[str, np.ndarray]:
+    import llama_cpp
+    from llama_cpp import Llama
+
+    llm = Llama(model_path=model, n_ctx=256, n_gpu_layers=0, verbose=False)
+    kv = llama_cpp.GGML_TYPE_F32 if kv_f32 else llama_cpp.GGML_TYPE_F16
+    return decode_with_tensors(llm.model, ids, 256, kv)[0]
 
 
 def read_capture(folder: Path, hook: str) -> tuple[np.ndarray, np.ndarray]:

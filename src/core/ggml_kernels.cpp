@@ -39,24 +39,14 @@ struct Q8Rows {  // quantized activation rows: per block d, per element q, per 1
   const float* s_row(int64_t r) const { return block_sum.data() + r * (n / block); }
 };
 
-// Q8_0 rows; with_sum: Q8_1, whose block sum s = f16(d * sum(q)) takes the unrounded d.
+// Q8_0 rows; with_sum: Q8_1, with its block sums.
 Q8Rows quantize_rows_q8_0(const float* x, int64_t rows, int64_t n, bool with_sum) {
   Q8Rows a{n,  QK, std::vector<float>(size_t(rows * n / QK)), std::vector<int8_t>(size_t(rows * n)),
            {}, {}};
+  if (with_sum) a.block_sum.resize(a.d.size());
   for (int64_t r = 0; r < rows; ++r)
-    quantize_q8_0(x + r * n, n, a.d.data() + r * (n / QK), a.q.data() + r * n);
-  if (with_sum) {
-    a.block_sum.resize(a.d.size());
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t b = 0; b < n / QK; ++b) {
-        const float* xb = x + r * n + b * QK;
-        float amax = 0.0f;
-        for (int i = 0; i < QK; ++i) amax = std::max(amax, std::fabs(xb[i]));
-        int32_t sum = 0;
-        for (int i = 0; i < QK; ++i) sum += a.q[size_t(r * n + b * QK + i)];
-        a.block_sum[size_t(r * (n / QK) + b)] = f16_to_f32(f32_to_f16(amax / 127.0f * float(sum)));
-      }
-  }
+    quantize_q8_0(x + r * n, n, a.d.data() + r * (n / QK), a.q.data() + r * n,
+                  with_sum ? a.block_sum.data() + r * (n / QK) : nullptr);
   return a;
 }
 
@@ -142,25 +132,28 @@ float dot_q1(const WeightRow& w, const Q8Rows& a, int64_t r) {
   return dot_q0(w.q.data(), QK, w.d.data(), a.q_row(r), a.d_row(r), nb) + summs;
 }
 
-// Q6_K vec_dot: lane k holds elements 4k..4k+3 of each 32, scaled, on unsigned codes; the
-// codes' offset of 32 comes off as 32*(bsum*scale) of sub-blocks 2k and 2k+1.
+// The integer lanes of ggml's K-quant vec_dot over one super-block: lane k sums the scaled
+// products of elements 4k..4k+3 of each 32 (exact).
+void k_lanes(const int16_t* scaled, const int8_t* q8, int32_t lane[8]) {
+  for (int k = 0; k < 8; ++k) lane[k] = 0;
+  for (int c = 0; c < 8; ++c)
+    for (int k = 0; k < 8; ++k) lane[k] += idot(scaled + 32 * c + 4 * k, q8 + 32 * c + 4 * k, 4);
+}
+
+// Q6_K vec_dot: the lanes on unsigned codes; the codes' offset of 32 comes off as
+// 32*(bsum*scale) of sub-blocks 2k and 2k+1 in lane k.
 float dot_q6_k_vec(const WeightRow& w, const Q8Rows& a, int64_t r) {
-  const int8_t* aq = a.q_row(r);
   const int32_t* bs = a.bs_row(r);
   float lane[8] = {};
   for (int64_t b = 0; b < a.n / QK_K; ++b) {
     const float d = a.d_row(r)[b] * w.d[size_t(b)];
-    const int16_t* ws = w.scaled.data() + b * QK_K;
-    const int8_t* q8 = aq + b * QK_K;
     const int32_t* sc = w.sc.data() + b * 16;
     const int32_t* bsb = bs + b * 16;
-    int32_t group[QK_K / 4];  // sums of 4 consecutive products
-    for (int g = 0; g < QK_K / 4; ++g) group[g] = idot(ws + 4 * g, q8 + 4 * g, 4);
+    int32_t s[8];
+    k_lanes(w.scaled.data() + b * QK_K, a.q_row(r) + b * QK_K, s);
     for (int k = 0; k < 8; ++k) {
-      int32_t s = 0;
-      for (int c = 0; c < 8; ++c) s += group[8 * c + k];
-      s -= 32 * (bsb[2 * k] * sc[2 * k] + bsb[2 * k + 1] * sc[2 * k + 1]);
-      lane[k] = std::fma(d, float(s), lane[k]);
+      s[k] -= 32 * (bsb[2 * k] * sc[2 * k] + bsb[2 * k + 1] * sc[2 * k + 1]);
+      lane[k] = std::fma(d, float(s[k]), lane[k]);
     }
   }
   return reduce8(lane);
@@ -181,52 +174,27 @@ float dot_k_tiled(const WeightRow& w, const std::vector<int16_t>& centered, cons
   return acc;
 }
 
-// Q5_K vec_dot: lane k holds elements 4k..4k+3 of each 32, times the sub-block scale, fused per
-// super-block; the mins term sum(min * bsum) goes to a float with dmin = -d_a * dmin_w (fused,
-// as GCC contracts ggml's source), added after the lanes.
-float dot_q5_k_vec(const WeightRow& w, const Q8Rows& a, int64_t r) {
-  const int8_t* aq = a.q_row(r);
+// Q5_K / Q3_K vec_dot: the lanes, fused per super-block. Q5_K's min term sum(min * bsum) goes
+// to a float with dmin = -d_a * dmin_w (fused, as GCC contracts ggml's source), added after the
+// lanes; Q3_K (signed codes) has none.
+float dot_q5_q3_k_vec(const WeightRow& w, const Q8Rows& a, int64_t r, bool has_min) {
   const int32_t* bs = a.bs_row(r);
   float lane[8] = {};
   float summs = 0.0f;
   for (int64_t b = 0; b < a.n / QK_K; ++b) {
     const float d = a.d_row(r)[b] * w.d[size_t(b)];
-    const float dmin = -a.d_row(r)[b] * w.dmin[size_t(b)];
-    const int16_t* ws = w.scaled.data() + b * QK_K;
-    const int8_t* q8 = aq + b * QK_K;
-    const int32_t* mn = w.mn.data() + b * 8;
-    const int32_t* bsb = bs + b * 16;
-    int32_t m = 0;
-    for (int s = 0; s < 8; ++s) m += mn[s] * (bsb[2 * s] + bsb[2 * s + 1]);
-    summs = std::fma(dmin, float(m), summs);
-    int32_t group[QK_K / 4];
-    for (int g = 0; g < QK_K / 4; ++g) group[g] = idot(ws + 4 * g, q8 + 4 * g, 4);
-    for (int k = 0; k < 8; ++k) {
-      int32_t sk = 0;
-      for (int c = 0; c < 8; ++c) sk += group[8 * c + k];
-      lane[k] = std::fma(d, float(sk), lane[k]);
+    if (has_min) {
+      const int32_t* mn = w.mn.data() + b * 8;
+      const int32_t* bsb = bs + b * 16;
+      int32_t m = 0;
+      for (int k = 0; k < 8; ++k) m += mn[k] * (bsb[2 * k] + bsb[2 * k + 1]);
+      summs = std::fma(-a.d_row(r)[b] * w.dmin[size_t(b)], float(m), summs);
     }
+    int32_t s[8];
+    k_lanes(w.scaled.data() + b * QK_K, a.q_row(r) + b * QK_K, s);
+    for (int k = 0; k < 8; ++k) lane[k] = std::fma(d, float(s[k]), lane[k]);
   }
   return reduce8(lane) + summs;
-}
-
-// Q3_K vec_dot: as Q5_K's lanes on the signed codes times their scale, without a min term.
-float dot_q3_k_vec(const WeightRow& w, const Q8Rows& a, int64_t r) {
-  const int8_t* aq = a.q_row(r);
-  float lane[8] = {};
-  for (int64_t b = 0; b < a.n / QK_K; ++b) {
-    const float d = a.d_row(r)[b] * w.d[size_t(b)];
-    const int16_t* ws = w.scaled.data() + b * QK_K;
-    const int8_t* q8 = aq + b * QK_K;
-    int32_t group[QK_K / 4];
-    for (int g = 0; g < QK_K / 4; ++g) group[g] = idot(ws + 4 * g, q8 + 4 * g, 4);
-    for (int k = 0; k < 8; ++k) {
-      int32_t sk = 0;
-      for (int c = 0; c < 8; ++c) sk += group[8 * c + k];
-      lane[k] = std::fma(d, float(sk), lane[k]);
-    }
-  }
-  return reduce8(lane);
 }
 
 // Q5_K tiled kernel (8 rows or more): per super-block one exact integer for the scales and one
@@ -293,7 +261,7 @@ bool has_kernel_order(DType weight) {
          weight == DType::Q6_K || weight == DType::F32 || weight == DType::F16;
 }
 
-void quantize_q8_0(const float* x, int64_t n, float* d, int8_t* q) {
+void quantize_q8_0(const float* x, int64_t n, float* d, int8_t* q, float* block_sum) {
   if (n % QK != 0) fail("activations", "length", "not a multiple of 32");
   for (int64_t b = 0; b < n / QK; ++b) {
     const float* xb = x + b * QK;
@@ -302,7 +270,13 @@ void quantize_q8_0(const float* x, int64_t n, float* d, int8_t* q) {
     // d = amax/127 kept as f16; the values are scaled by 127/amax, not 1/d.
     const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
     d[b] = f16_to_f32(f32_to_f16(amax / 127.0f));
-    for (int i = 0; i < QK; ++i) q[b * QK + i] = int8_t(std::nearbyint(xb[i] * id));
+    int32_t sum = 0;
+    for (int i = 0; i < QK; ++i) {
+      q[b * QK + i] = int8_t(std::nearbyint(xb[i] * id));
+      sum += q[b * QK + i];
+    }
+    // Q8_1: s = f16(d * sum(q)) with d before its f16 rounding.
+    if (block_sum) block_sum[b] = f16_to_f32(f32_to_f16(amax / 127.0f * float(sum)));
   }
 }
 
@@ -383,9 +357,9 @@ void matmul(const TensorView& W, const float* x, std::span<const int64_t> calls,
         else if (t == DType::Q6_K)
           v = call_rows >= 8 ? dot_k_tiled(w, w.scaled_centered, a, r) : dot_q6_k_vec(w, a, r);
         else if (t == DType::Q3_K)
-          v = call_rows >= 8 ? dot_k_tiled(w, w.scaled, a, r) : dot_q3_k_vec(w, a, r);
+          v = call_rows >= 8 ? dot_k_tiled(w, w.scaled, a, r) : dot_q5_q3_k_vec(w, a, r, false);
         else if (t == DType::Q5_K)
-          v = call_rows >= 8 ? dot_q5_k_tiled(w, a, r) : dot_q5_k_vec(w, a, r);
+          v = call_rows >= 8 ? dot_q5_k_tiled(w, a, r) : dot_q5_q3_k_vec(w, a, r, true);
         else if (t == DType::Q4_0 && m % 8 == 0)  // repacked for AVX2 when rows come in eights
           v = dot_q4_0_repacked(w, a, r);
         else if (t == DType::Q4_1 || t == DType::Q5_1)

@@ -48,6 +48,11 @@ void attention_layer(const ModelConfig& c, int layer, std::span<const SequenceIn
   const float cap = c.attn_softcap;
   const bool like_llama = numerics != Numerics::Exact;    // ggml's dot products and softmax
   const bool f16_cache = numerics == Numerics::LlamaCpp;  // f16 cache: Q and P rounded too
+  // ggml's dot products over the cache's type, in its lanes (batched: tinyBLAS's).
+  auto cache_dot = [f16_cache](const float* x, const float* y, int64_t n, bool batched) {
+    return f16_cache ? ggml_numerics::dot_f16(x, y, n, batched)
+                     : ggml_numerics::dot_f32(x, y, n, batched);
+  };
   // llama.cpp scales a Gemma query before Q.K (so before its f16 rounding), the others' scores.
   const bool scale_query_first = like_llama && (c.arch == "gemma2" || c.arch == "gemma3");
   const float scale = scale_query_first ? 1.0f : c.query_scale;
@@ -138,11 +143,9 @@ void attention_layer(const ModelConfig& c, int layer, std::span<const SequenceIn
         // 16), or f32 with an f32 cache (always vec_dot: its query is a non-contiguous view).
         for (int64_t r = 0; r < rows; ++r)
           for (int64_t p = k_from; p < k_to; ++p) {
-            const float* kp = kb + p * ks.pos_stride;
-            const float dot =
-                f16_cache ? ggml_numerics::dot_f16(q + r * q_stride, kp, D, batched && D % 16 == 0)
-                          : ggml_numerics::dot_f32(q + r * q_stride, kp, D, false);
-            sc[r * S + p] = scale * dot;
+            const bool tiny_blas = f16_cache && batched && D % 16 == 0;
+            sc[r * S + p] =
+                scale * cache_dot(q + r * q_stride, kb + p * ks.pos_stride, D, tiny_blas);
           }
       } else {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(rows), int(k_to - k_from), D,
@@ -190,9 +193,7 @@ void attention_layer(const ModelConfig& c, int layer, std::span<const SequenceIn
         for (int64_t r = 0; r < rows; ++r) {
           std::copy(sc + r * S + k_from, sc + r * S + len, p.begin() + k_from);
           for (int64_t i = 0; i < D; ++i)
-            z[r * qd + i] = f16_cache
-                                ? ggml_numerics::dot_f16(p.data(), vt.data() + i * L, L, tiny_blas)
-                                : ggml_numerics::dot_f32(p.data(), vt.data() + i * L, L, tiny_blas);
+            z[r * qd + i] = cache_dot(p.data(), vt.data() + i * L, L, tiny_blas);
         }
         return;
       }

@@ -206,8 +206,18 @@ void forward(const Model& m, std::span<const SequenceInput> batch, const Forward
   const Hooker hook{opt.hooks, &lay};
   const Numerics num = opt.numerics;
   const bool like_llama = num != Numerics::Exact;
-  // llama.cpp's last layer, when only the last position's logits are wanted, drops the other
-  // rows after attention: its MLP sees one row per sequence (set around that MLP below).
+  // ggml picks its kernel by the rows of one call, and llama.cpp evaluates each sequence alone:
+  // the rows of each sequence's call, for the blocks and for the logits. Its last layer, when
+  // only the last position's logits are wanted, drops the other rows after attention, so that
+  // MLP's calls are the other rows and the last one (`last_rows_only`, set around that MLP).
+  std::vector<int64_t> block_calls, pruned_calls, logit_calls;
+  if (like_llama)
+    for (const SeqSpan& sp : lay.seqs) {
+      block_calls.push_back(sp.n_new);
+      if (sp.n_new > 1) pruned_calls.push_back(sp.n_new - 1);
+      pruned_calls.push_back(1);
+      logit_calls.push_back(opt.logits == LogitsMode::Last ? 1 : sp.n_new);
+    }
   bool last_rows_only = false;
   // linear() on the activations as the weights' type rounds them in llama.cpp (LlamaCpp only).
   auto lin = [&](const float* in, int64_t rows, const TensorView& W, float* out,
@@ -217,25 +227,10 @@ void forward(const Model& m, std::span<const SequenceInput> batch, const Forward
       linear(in, rows, W, out, b);
       return;
     }
-    if (ggml_numerics::has_kernel_order(W)) {
-      // ggml's own order of operations. Its kernel depends on the rows in one call, and
-      // llama.cpp evaluates each sequence alone: one call per sequence (for the logits, per
-      // sequence's logit rows).
-      thread_local std::vector<int64_t> calls;
-      calls.clear();
-      int64_t r0 = 0;
-      for (const SeqSpan& sp : lay.seqs) {
-        const int64_t k = rows == R ? sp.n_new : opt.logits == LogitsMode::Last ? 1 : sp.n_new;
-        if (k == 0 || r0 + k > rows) continue;
-        if (rows == R && last_rows_only && k > 1) {  // llama.cpp computes only the last row
-          calls.push_back(k - 1);
-          calls.push_back(1);
-        } else {
-          calls.push_back(k);
-        }
-        r0 += k;
-      }
-      if (r0 != rows) calls.push_back(rows - r0);
+    if (ggml_numerics::has_kernel_order(W)) {  // ggml's own order of operations
+      const std::vector<int64_t>& calls = rows != R        ? logit_calls
+                                          : last_rows_only ? pruned_calls
+                                                           : block_calls;
       ggml_numerics::matmul(W, in, calls, out);
       if (b)
         for (int64_t r = 0; r < rows; ++r)
@@ -364,6 +359,7 @@ void forward(const Model& m, std::span<const SequenceInput> batch, const Forward
     });
     hook(HookPoint::MlpPost, l, st.gate);
     lin(st.gate.ptr(), R, L.down, st.mlp_out.ptr(), kNoBias);
+    last_rows_only = false;
     if (c.post_norms)
       rmsnorm_rows(st.mlp_out.ptr(), L.post_ffn_norm, st.mlp_out.ptr(), R, d, c.rms_eps, num);
     hook(HookPoint::MlpOut, l, st.mlp_out);

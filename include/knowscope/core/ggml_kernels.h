@@ -70,7 +70,8 @@ float v_expf(float x);
 
 // Activation quantization as the kernels read it: Q8_0 blocks (d as its f16 value) and Q8_K
 // blocks. `positive_max_first`: the 4-row Q8_K packer, which takes +amax over -amax on a tie.
-void quantize_q8_0(const float* x, int64_t n, float* d, int8_t* q);
+// block_sum (when given): Q8_1's per-block f16(d * sum(q)), d before its f16 rounding.
+void quantize_q8_0(const float* x, int64_t n, float* d, int8_t* q, float* block_sum = nullptr);
 void quantize_q8_k(const float* x, int64_t n, float* d, int8_t* q, bool positive_max_first);
 
 }  // namespace knowscope::ggml_numerics
